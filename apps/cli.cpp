@@ -1,0 +1,137 @@
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "apps/command.h"
+#include "training/runtime.h"
+
+namespace attnzoo::cli {
+
+int run_list(const std::vector<std::string>& args);
+int run_train(const std::vector<std::string>& args);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"list", "list the registered attention variants", run_list},
+      {"train", "train a model and report its metrics", run_train},
+  };
+  return table;
+}
+
+bool parse(const std::string& command, const std::string& usage, po::options_description& options,
+           const std::vector<std::string>& args, po::variables_map& vm,
+           const po::positional_options_description* positional) {
+  std::string config_file;
+  po::options_description general("General");
+  general.add_options()("help,h", "show this help")(
+      "config", po::value<std::string>(&config_file),
+      "read options from an INI file (key = value); command-line flags win");
+  po::options_description all;
+  all.add(general).add(options);
+
+  auto parser = po::command_line_parser(args).options(all);
+  if (positional) parser.positional(*positional);
+  po::store(parser.run(), vm);
+  if (vm.count("help")) {
+    fmt::print("usage: attnzoo {} {}\n", command, usage);
+    std::cout << all << "\n";
+    return false;
+  }
+  if (vm.count("config")) {
+    const auto path = vm["config"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw UsageError("cannot open config file '" + path + "'");
+    try {
+      // Values already stored from the command line are kept: po::store never overwrites.
+      po::store(po::parse_config_file(in, options, /*allow_unregistered=*/false), vm);
+    } catch (const po::error& e) {
+      throw UsageError("config file '" + path + "': " + e.what());
+    }
+  }
+  po::notify(vm);
+  return true;
+}
+
+po::options_description attention_options(AttentionConfig& config) {
+  po::options_description options("Attention");
+  options.add_options()
+      ("model", po::value<std::string>(&config.name)->default_value(config.name),
+       "attention variant (see `attnzoo list`)")
+      ("d-model", po::value<int64_t>(&config.d_model)->default_value(config.d_model),
+       "model width")
+      ("heads", po::value<int64_t>(&config.heads)->default_value(config.heads),
+       "attention heads (must divide d-model)")
+      ("attention-dropout", po::value<double>(&config.dropout)->default_value(config.dropout),
+       "dropout on attention weights")
+      ("score", po::value<std::string>()->default_value(to_string(config.score)),
+       "scoring: dot | additive")
+      ("normalization", po::value<std::string>()->default_value(to_string(config.normalization)),
+       "weights from scores: softmax | relu")
+      ("window", po::value<int64_t>(&config.window)->default_value(config.window),
+       "local, longformer, stride: keys with |i - j| <= window (2 * window + 1 keys; -1: none "
+       "for stride)")
+      ("truncate-left", po::value<int64_t>(&config.truncate_left)->default_value(config.truncate_left),
+       "truncated: keys before the query")
+      ("truncate-right",
+       po::value<int64_t>(&config.truncate_right)->default_value(config.truncate_right),
+       "truncated: keys after the query (0: streaming)")
+      ("stride", po::value<int64_t>(&config.stride)->default_value(config.stride),
+       "stride: keys with (i - j) mod stride == 0")
+      ("globals", po::value<int64_t>(&config.globals)->default_value(config.globals),
+       "global, longformer: the first N tokens are global")
+      ("dilation", po::value<std::string>()->default_value(""),
+       "longformer: window dilation, one value or one per head, comma-separated (empty: 1)")
+      ("block-size", po::value<int64_t>(&config.block_size)->default_value(config.block_size),
+       "bigbird: block size")
+      ("window-blocks",
+       po::value<int64_t>(&config.window_blocks)->default_value(config.window_blocks),
+       "bigbird: window in blocks (odd)")
+      ("global-blocks",
+       po::value<int64_t>(&config.global_blocks)->default_value(config.global_blocks),
+       "bigbird: global blocks (half at each end)")
+      ("random-blocks",
+       po::value<int64_t>(&config.random_blocks)->default_value(config.random_blocks),
+       "bigbird: random key blocks per query block")
+      ("pattern-seed", po::value<uint64_t>(&config.pattern_seed)->default_value(config.pattern_seed),
+       "bigbird: seed of the random blocks")
+      ("kernel-block", po::value<int64_t>(&config.kernel_block)->default_value(config.kernel_block),
+       "truncated, local, stride, longformer: kernel block size (0: automatic; speed only)");
+  return options;
+}
+
+void finish_attention_options(const po::variables_map& vm, AttentionConfig& config) {
+  try {
+    config.score = parse_score(vm["score"].as<std::string>());
+    config.normalization = parse_normalization(vm["normalization"].as<std::string>());
+    config.dilation.clear();
+    const auto dilation = vm["dilation"].as<std::string>();
+    std::stringstream items(dilation);
+    for (std::string item; std::getline(items, item, ',');) {
+      size_t used = 0;
+      int64_t value = 0;
+      try {
+        value = std::stoll(item, &used);
+      } catch (const std::exception&) {
+      }
+      if (used == 0 || used != item.size() || value < 1) {
+        throw UsageError("--dilation: expected positive integers separated by commas, got '" +
+                         dilation + "'");
+      }
+      config.dilation.push_back(value);
+    }
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+po::options_description runtime_options(std::string& device, int& threads) {
+  po::options_description options("Runtime");
+  options.add_options()
+      ("device", po::value<std::string>(&device)->default_value("auto"), "cpu | cuda | cuda:N | auto")
+      ("threads", po::value<int>(&threads)->default_value(0), "CPU threads (0: all cores)");
+  return options;
+}
+
+}  // namespace attnzoo::cli

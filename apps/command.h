@@ -1,0 +1,46 @@
+#pragma once
+// The attnzoo CLI: one file per sub-command, each registering itself in commands.cpp's table.
+
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "models/attention_config.h"
+
+namespace attnzoo::cli {
+
+namespace po = boost::program_options;
+
+/// A sub-command: `attnzoo NAME [options]`.
+struct Command {
+  const char* name;
+  const char* summary;                        ///< one line for `attnzoo --help`
+  int (*run)(const std::vector<std::string>& args);  ///< args after the sub-command's name
+};
+
+/// Every sub-command, in the order `attnzoo --help` lists them.
+const std::vector<Command>& commands();
+
+/// Thrown for bad usage; main prints "attnzoo NAME: message" and exits with status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses `args` against `options`; adds --help and --config FILE. Values given on the command
+/// line win over the config file (INI: `key = value`, sections map to `section.key`). An unknown
+/// option or config key is a UsageError that names it. Returns false when --help was asked for
+/// (the help text has then been printed).
+bool parse(const std::string& command, const std::string& usage, po::options_description& options,
+           const std::vector<std::string>& args, po::variables_map& vm,
+           const po::positional_options_description* positional = nullptr);
+
+/// The options every attention variant understands (--attention, --d-model, --heads, ...).
+po::options_description attention_options(AttentionConfig& config);
+/// Converts the string-valued choices (score, normalization) after parsing.
+void finish_attention_options(const po::variables_map& vm, AttentionConfig& config);
+
+/// --device and --threads, applied: sets the thread count and returns the device's name.
+po::options_description runtime_options(std::string& device, int& threads);
+
+}  // namespace attnzoo::cli

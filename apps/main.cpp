@@ -1,0 +1,60 @@
+// attnzoo: a zoo of self-attention variants. `attnzoo --help` lists the sub-commands.
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <c10/util/Exception.h>
+#include <fmt/core.h>
+
+#include "apps/command.h"
+#include "models/compat.h"
+
+namespace {
+
+void print_help() {
+  fmt::print(
+      "attnzoo {}: self-attention variants in C++ (LibTorch {})\n\n"
+      "usage: attnzoo COMMAND [options]    (attnzoo COMMAND --help for its options)\n\n"
+      "commands:\n",
+      ATTNZOO_VERSION, attnzoo::compat::torch_version());
+  for (const auto& command : attnzoo::cli::commands()) {
+    fmt::print("  {:<10} {}\n", command.name, command.summary);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_help();
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    fmt::print("attnzoo {} (LibTorch {})\n", ATTNZOO_VERSION, attnzoo::compat::torch_version());
+    return 0;
+  }
+  for (const auto& command : attnzoo::cli::commands()) {
+    if (args[0] != command.name) continue;
+    try {
+      return command.run({args.begin() + 1, args.end()});
+    } catch (const attnzoo::cli::UsageError& e) {
+      fmt::print(stderr, "attnzoo {}: {}\n", command.name, e.what());
+      return 2;
+    } catch (const boost::program_options::error& e) {
+      fmt::print(stderr, "attnzoo {}: {}\n", command.name, e.what());
+      return 2;
+    } catch (const c10::Error& e) {
+      // LibTorch's messages carry a C++ backtrace after the first line; the first is the reason.
+      std::string what = e.what_without_backtrace();
+      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, what.substr(0, what.find('\n')));
+      return 1;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, e.what());
+      return 1;
+    }
+  }
+  fmt::print(stderr, "attnzoo: unknown command '{}' (see attnzoo --help)\n", args[0]);
+  return 2;
+}

@@ -1,0 +1,37 @@
+#pragma once
+// The one thing every dataset hands the trainer and every model reads.
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace attnzoo {
+
+/// Labels equal to kIgnoreLabel (padding in sequence labelling) count in neither loss nor metric.
+constexpr int64_t kIgnoreLabel = -100;
+
+struct Batch {
+  torch::Tensor inputs;  ///< token ids [B, n] int64, or features [B, n, F] / images [B, C, H, W]
+  torch::Tensor mask;    ///< [B, n] bool, true at real positions (undefined when all are real)
+  torch::Tensor labels;  ///< [B] (classification) or [B, n] (labelling) int64
+
+  int64_t size() const { return inputs.size(0); }
+  Batch to(const torch::Device& device) const {
+    auto move = [&](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
+    return {move(inputs), move(mask), move(labels)};
+  }
+};
+
+/// A dataset split that the trainer can batch: examples addressed by index, with a length used to
+/// bucket examples of similar length together (less padding).
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual int64_t size() const = 0;
+  virtual int64_t length(int64_t index) const = 0;
+  /// Collates the examples into one padded batch.
+  virtual Batch batch(const std::vector<int64_t>& indices) const = 0;
+};
+
+}  // namespace attnzoo

@@ -1,0 +1,50 @@
+#include "models/attention/multi_head_attention.h"
+
+namespace attnzoo {
+
+torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {
+  return x.view({x.size(0), x.size(1), heads, x.size(2) / heads}).transpose(1, 2);
+}
+
+torch::Tensor merge_heads(const torch::Tensor& x) {
+  return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& options_)
+    : options(options_) {
+  reset();
+}
+
+void MultiHeadAttentionImpl::reset() {
+  TORCH_CHECK(options.heads() > 0 && options.d_model() % options.heads() == 0,
+              "heads (", options.heads(), ") must be positive and divide d_model (",
+              options.d_model(), ")");
+  auto linear = [&] {
+    return torch::nn::Linear(
+        torch::nn::LinearOptions(options.d_model(), options.d_model()).bias(options.bias()));
+  };
+  query = register_module("query", linear());
+  key = register_module("key", linear());
+  value = register_module("value", linear());
+  output = register_module("output", linear());
+  score = register_module("score", ScoreFunction(ScoreFunctionOptions(head_dim())
+                                                     .score(options.score())
+                                                     .additive_dim(options.additive_dim())));
+  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+}
+
+AttentionOutput MultiHeadAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
+                                                bool need_weights) {
+  TORCH_CHECK(x.dim() == 3 && x.size(2) == options.d_model(),
+              "MultiHeadAttention expects input [batch, length, ", options.d_model(), "], got ",
+              x.sizes());
+  auto q = split_heads(query(x), options.heads());
+  auto k = split_heads(key(x), options.heads());
+  auto v = split_heads(value(x), options.heads());
+  auto weights = normalize_scores(score(q, k), key_padding_to_allowed(mask),
+                                  options.normalization());
+  auto heads = torch::matmul(dropout(weights), v);
+  return {output(merge_heads(heads)), need_weights ? weights : torch::Tensor()};
+}
+
+}  // namespace attnzoo

@@ -1,0 +1,73 @@
+#include "models/positional_encoding.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <torch/nn/init.h>
+
+namespace attnzoo {
+
+const char* to_string(PositionalKind kind) {
+  switch (kind) {
+    case PositionalKind::kNone:
+      return "none";
+    case PositionalKind::kSinusoidal:
+      return "sinusoidal";
+    case PositionalKind::kLearned:
+      return "learned";
+  }
+  return "?";
+}
+
+PositionalKind parse_positional(const std::string& name) {
+  if (name == "none") return PositionalKind::kNone;
+  if (name == "sinusoidal") return PositionalKind::kSinusoidal;
+  if (name == "learned") return PositionalKind::kLearned;
+  throw std::invalid_argument("positional encoding must be 'none', 'sinusoidal' or 'learned', got '" +
+                              name + "'");
+}
+
+torch::Tensor sinusoidal_table(int64_t length, int64_t d_model) {
+  auto position = torch::arange(length, torch::kFloat64).unsqueeze(1);  // [n, 1]
+  // 10000^(-2i/d) for the even dimensions 2i.
+  auto inv_freq =
+      torch::exp(torch::arange(0, d_model, 2, torch::kFloat64) * (-std::log(10000.0) / d_model));
+  auto angles = position * inv_freq;  // [n, ceil(d/2)]
+  auto table = torch::zeros({length, d_model}, torch::kFloat64);
+  using torch::indexing::None;
+  using torch::indexing::Slice;
+  table.index_put_({Slice(), Slice(0, None, 2)}, torch::sin(angles));
+  table.index_put_({Slice(), Slice(1, None, 2)}, torch::cos(angles).narrow(1, 0, d_model / 2));
+  return table.to(torch::kFloat32);
+}
+
+PositionalEncodingImpl::PositionalEncodingImpl(const PositionalEncodingOptions& options_)
+    : options(options_) {
+  reset();
+}
+
+void PositionalEncodingImpl::reset() {
+  TORCH_CHECK(options.max_length() > 0, "max_length must be positive");
+  switch (options.kind()) {
+    case PositionalKind::kNone:
+      table = torch::Tensor();
+      break;
+    case PositionalKind::kSinusoidal:
+      table = register_buffer("table", sinusoidal_table(options.max_length(), options.d_model()));
+      break;
+    case PositionalKind::kLearned:
+      table = register_parameter("table", torch::empty({options.max_length(), options.d_model()}));
+      torch::nn::init::normal_(table, 0.0, 0.02);
+      break;
+  }
+}
+
+torch::Tensor PositionalEncodingImpl::forward(const torch::Tensor& x) {
+  if (options.kind() == PositionalKind::kNone) return x;
+  const int64_t n = x.size(1);
+  TORCH_CHECK(n <= options.max_length(), "sequence of length ", n,
+              " is longer than the positional encoding's max_length ", options.max_length());
+  return x + table.narrow(0, 0, n).to(x.dtype()).unsqueeze(0);
+}
+
+}  // namespace attnzoo

@@ -1,0 +1,60 @@
+#include "models/sequence_classifier.h"
+
+#include <stdexcept>
+
+#include <torch/nn/init.h>
+
+namespace attnzoo {
+
+const char* to_string(Pooling pooling) { return pooling == Pooling::kCls ? "cls" : "mean"; }
+
+Pooling parse_pooling(const std::string& name) {
+  if (name == "cls") return Pooling::kCls;
+  if (name == "mean") return Pooling::kMean;
+  throw std::invalid_argument("pooling must be 'cls' or 'mean', got '" + name + "'");
+}
+
+SequenceClassifierImpl::SequenceClassifierImpl(const SequenceClassifierOptions& options_)
+    : options(options_) {
+  TORCH_CHECK(options.vocab_size() > 0, "vocab_size must be positive");
+  TORCH_CHECK(options.num_classes() > 1, "a classifier needs at least two classes");
+  const int64_t d = d_model();
+  const bool with_cls = options.pooling() == Pooling::kCls;
+  embedding = register_module("embedding", torch::nn::Embedding(options.vocab_size(), d));
+  torch::nn::init::normal_(embedding->weight, 0.0, 0.02);
+  positional = register_module(
+      "positional",
+      PositionalEncoding(PositionalEncodingOptions(d, options.max_length() + (with_cls ? 1 : 0))
+                             .kind(options.positional())));
+  if (with_cls) {
+    cls = register_parameter("cls", torch::empty({d}));
+    torch::nn::init::normal_(cls, 0.0, 0.02);
+  }
+  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  encoder = register_module("encoder", Encoder(options.encoder()));
+  head = register_module("head", torch::nn::Linear(d, options.num_classes()));
+}
+
+torch::Tensor SequenceClassifierImpl::forward(const torch::Tensor& tokens,
+                                              const torch::Tensor& mask) {
+  TORCH_CHECK(tokens.dim() == 2, "tokens must be [batch, length], got ", tokens.sizes());
+  TORCH_CHECK(mask.sizes() == tokens.sizes(), "mask ", mask.sizes(), " must match tokens ",
+              tokens.sizes());
+  auto x = embedding(tokens);
+  auto m = mask;
+  if (options.pooling() == Pooling::kCls) {
+    x = torch::cat({cls.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1);
+    m = torch::cat({torch::ones({mask.size(0), 1}, mask.options()), mask}, 1);
+  }
+  auto h = encoder(dropout(positional(x)), m);
+  torch::Tensor pooled;
+  if (options.pooling() == Pooling::kCls) {
+    pooled = h.select(1, 0);
+  } else {
+    auto weights = m.unsqueeze(-1).to(h.dtype());
+    pooled = (h * weights).sum(1) / weights.sum(1).clamp_min(1.0);
+  }
+  return head(pooled);
+}
+
+}  // namespace attnzoo

@@ -1,0 +1,59 @@
+#pragma once
+// Token sequence -> class: embedding + positional encoding -> encoder -> pooling -> linear head.
+
+#include <string>
+
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/embedding.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "models/encoder.h"
+#include "models/positional_encoding.h"
+#include "models/task_model.h"
+
+namespace attnzoo {
+
+/// How a sequence of encoder outputs becomes one vector.
+enum class Pooling {
+  kCls,   ///< a learned [CLS] vector is put before the tokens; its output is used
+  kMean,  ///< the mean over real (unpadded) tokens
+};
+const char* to_string(Pooling pooling);
+Pooling parse_pooling(const std::string& name);  // throws std::invalid_argument
+
+struct SequenceClassifierOptions {
+  SequenceClassifierOptions(int64_t vocab_size, int64_t num_classes, EncoderOptions encoder)
+      : vocab_size_(vocab_size), num_classes_(num_classes), encoder_(std::move(encoder)) {}
+  TORCH_ARG(int64_t, vocab_size);
+  TORCH_ARG(int64_t, num_classes);
+  TORCH_ARG(EncoderOptions, encoder);
+  /// Longest input (in tokens, without the [CLS] token).
+  TORCH_ARG(int64_t, max_length) = 512;
+  TORCH_ARG(PositionalKind, positional) = PositionalKind::kSinusoidal;
+  TORCH_ARG(Pooling, pooling) = Pooling::kCls;
+  /// Dropout on the embeddings.
+  TORCH_ARG(double, dropout) = 0.1;
+};
+
+class SequenceClassifierImpl : public TaskModelImpl {
+ public:
+  explicit SequenceClassifierImpl(const SequenceClassifierOptions& options);
+
+  /// tokens [B, n] int64, mask [B, n] bool (true at real tokens) -> logits [B, num_classes]
+  torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& mask);
+  torch::Tensor forward(const Batch& batch) override { return forward(batch.inputs, batch.mask); }
+
+  int64_t d_model() const { return options.encoder().layer().attention().d_model; }
+
+  SequenceClassifierOptions options;
+  torch::nn::Embedding embedding{nullptr};
+  PositionalEncoding positional{nullptr};
+  torch::Tensor cls;  ///< [d_model], only with Pooling::kCls
+  torch::nn::Dropout dropout{nullptr};
+  Encoder encoder{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+TORCH_MODULE(SequenceClassifier);
+
+}  // namespace attnzoo

@@ -1,0 +1,9 @@
+#include <gtest/gtest.h>
+
+#include "training/runtime.h"
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  attnzoo::use_all_cores();
+  return RUN_ALL_TESTS();
+}

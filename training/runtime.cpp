@@ -1,0 +1,34 @@
+#include "training/runtime.h"
+
+#include <stdexcept>
+#include <thread>
+
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+namespace attnzoo {
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available()) {
+      throw std::invalid_argument("--device " + name +
+                                  ": this LibTorch has no CUDA or no GPU is visible");
+    }
+    try {
+      return torch::Device(name);
+    } catch (const std::exception&) {
+      throw std::invalid_argument("--device: cannot parse '" + name + "', expected cuda or cuda:N");
+    }
+  }
+  throw std::invalid_argument("--device must be cpu, cuda, cuda:N or auto, got '" + name + "'");
+}
+
+int use_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+  return threads;
+}
+
+}  // namespace attnzoo

@@ -1,0 +1,211 @@
+#include "training/trainer.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+
+#include "training/batching.h"
+#include "training/checkpoint.h"
+#include "training/progress.h"
+#include "training/schedule.h"
+
+namespace attnzoo {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+torch::Tensor classification_loss(const torch::Tensor& logits, const torch::Tensor& labels) {
+  return torch::nn::functional::cross_entropy(
+      logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel));
+}
+
+int64_t count_parameters(const torch::nn::Module& module) {
+  int64_t total = 0;
+  for (const auto& p : module.parameters()) {
+    if (p.requires_grad()) total += p.numel();
+  }
+  return total;
+}
+
+int64_t peak_rss_bytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
+}
+
+namespace {
+
+// Appends one JSON object per line; does nothing without a run directory.
+class MetricsLog {
+ public:
+  explicit MetricsLog(const std::string& dir) {
+    if (!dir.empty()) out_.open(fs::path(dir) / "metrics.jsonl", std::ios::app);
+  }
+  void write(const json& record) {
+    if (out_.is_open()) out_ << record.dump() << "\n" << std::flush;
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+}  // namespace
+
+Trainer::Trainer(std::shared_ptr<TaskModelImpl> model, TrainerOptions options)
+    : model_(std::move(model)), options_(std::move(options)) {
+  TORCH_CHECK(options_.batch_size > 0, "batch size must be positive");
+  TORCH_CHECK(options_.epochs > 0, "epochs must be positive");
+}
+
+Evaluation Trainer::evaluate(const BatchSource& data) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  double loss_sum = 0.0;
+  int64_t correct = 0, labelled = 0;
+  for (const auto& indices : make_batches(data, options_.batch_size, false, 0)) {
+    auto batch = data.batch(indices).to(options_.device);
+    auto logits = model_->forward(batch);
+    auto valid = batch.labels != kIgnoreLabel;
+    const int64_t count = valid.sum().item<int64_t>();
+    loss_sum += classification_loss(logits, batch.labels).item<double>() * count;
+    correct += (logits.argmax(-1).eq(batch.labels) & valid).sum().item<int64_t>();
+    labelled += count;
+  }
+  Evaluation result;
+  result.examples = data.size();
+  result.loss = labelled > 0 ? loss_sum / labelled : 0.0;
+  result.accuracy = labelled > 0 ? static_cast<double>(correct) / labelled : 0.0;
+  return result;
+}
+
+TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation,
+                         const BatchSource* test) {
+  TORCH_CHECK(train.size() > 0, "the training split is empty");
+  TORCH_CHECK(validation.size() > 0, "the validation split is empty");
+  torch::manual_seed(options_.seed);
+  model_->to(options_.device);
+  if (!options_.out_dir.empty()) fs::create_directories(options_.out_dir);
+  const std::string best_path =
+      options_.out_dir.empty() ? "" : (fs::path(options_.out_dir) / "best.pt").string();
+  const std::string last_path =
+      options_.out_dir.empty() ? "" : (fs::path(options_.out_dir) / "last.pt").string();
+
+  // Decoupled weight decay on weight matrices only: biases, norms and embeddings-as-vectors
+  // (1-D tensors) are not decayed.
+  std::vector<torch::Tensor> decayed, not_decayed;
+  for (const auto& p : model_->parameters()) {
+    if (!p.requires_grad()) continue;
+    (p.dim() >= 2 ? decayed : not_decayed).push_back(p);
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decayed, std::make_unique<torch::optim::AdamWOptions>(
+                                   torch::optim::AdamWOptions(options_.lr)
+                                       .weight_decay(options_.weight_decay)));
+  groups.emplace_back(not_decayed, std::make_unique<torch::optim::AdamWOptions>(
+                                       torch::optim::AdamWOptions(options_.lr).weight_decay(0.0)));
+  torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(options_.lr));
+
+  const int64_t steps_per_epoch = (train.size() + options_.batch_size - 1) / options_.batch_size;
+  const int64_t total_steps = steps_per_epoch * options_.epochs;
+  const auto warmup = static_cast<int64_t>(options_.warmup_fraction * total_steps);
+
+  MetricsLog log(options_.out_dir);
+  TrainResult result;
+  result.params = count_parameters(*model_);
+  result.best_validation.accuracy = -1.0;
+  int64_t epochs_without_gain = 0;
+  std::string best_state;
+  const auto start = std::chrono::steady_clock::now();
+
+  for (int64_t epoch = 1; epoch <= options_.epochs; ++epoch) {
+    model_->train();
+    auto batches = make_batches(train, options_.batch_size, true, options_.seed * 1000003 + epoch);
+    Progress progress(fmt::format("epoch {}/{}", epoch, options_.epochs),
+                      static_cast<int64_t>(batches.size()), options_.log_every);
+    double loss_sum = 0.0;
+    int64_t examples = 0;
+    for (size_t i = 0; i < batches.size(); ++i) {
+      const double lr = warmup_cosine_lr(options_.lr, result.steps, warmup, total_steps);
+      for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+      auto batch = train.batch(batches[i]).to(options_.device);
+      optimizer.zero_grad();
+      auto loss = classification_loss(model_->forward(batch), batch.labels);
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw std::runtime_error(fmt::format(
+            "loss became {} at step {} (epoch {}, batch {}); try a lower --lr or --clip-norm",
+            loss_value, result.steps + 1, epoch, i + 1));
+      }
+      loss.backward();
+      if (options_.clip_norm > 0) {
+        torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_norm);
+      }
+      optimizer.step();
+      ++result.steps;
+      loss_sum += loss_value * batch.size();
+      examples += batch.size();
+      progress.update(static_cast<int64_t>(i + 1), fmt::format("loss {:.4f}", loss_value));
+      if (result.steps % options_.log_every == 0) {
+        log.write({{"kind", "step"}, {"step", result.steps}, {"epoch", epoch},
+                   {"loss", loss_value}, {"lr", lr}});
+      }
+    }
+    const double train_loss = loss_sum / std::max<int64_t>(1, examples);
+    auto val = evaluate(validation);
+    progress.finish(fmt::format("loss {:.4f} | val loss {:.4f} acc {:.4f}", train_loss, val.loss,
+                                val.accuracy));
+    result.epochs_run = epoch;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    log.write({{"kind", "epoch"}, {"epoch", epoch}, {"step", result.steps},
+               {"train_loss", train_loss}, {"val_loss", val.loss}, {"val_accuracy", val.accuracy},
+               {"seconds", seconds}});
+    if (val.accuracy > result.best_validation.accuracy) {
+      result.best_validation = val;
+      result.best_epoch = epoch;
+      epochs_without_gain = 0;
+      best_state = module_state(*model_);
+      if (!best_path.empty()) save_module(*model_, best_path);
+    } else if (options_.patience > 0 && ++epochs_without_gain >= options_.patience) {
+      fmt::print(stderr, "early stop: no better validation accuracy for {} epochs\n",
+                 options_.patience);
+      break;
+    }
+  }
+  result.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!last_path.empty()) save_module(*model_, last_path);
+  // Report the test metric of the selected (best validation) model, not of the last epoch.
+  restore_module_state(*model_, best_state);
+  model_->to(options_.device);
+  if (test) result.test = evaluate(*test);
+  result.peak_rss_bytes = peak_rss_bytes();
+
+  if (!options_.out_dir.empty()) {
+    json final_json = {{"test_accuracy", result.test.accuracy},
+                       {"test_examples", result.test.examples},
+                       {"val_accuracy", result.best_validation.accuracy},
+                       {"best_epoch", result.best_epoch},
+                       {"epochs_run", result.epochs_run},
+                       {"steps", result.steps},
+                       {"params", result.params},
+                       {"train_seconds", result.train_seconds},
+                       {"peak_rss_bytes", result.peak_rss_bytes}};
+    for (const auto& [key, value] : options_.tags) final_json[key] = value;
+    write_file_atomically((fs::path(options_.out_dir) / "final.json").string(),
+                          final_json.dump(2) + "\n");
+  }
+  return result;
+}
+
+}  // namespace attnzoo
