@@ -1,0 +1,262 @@
+#include "models/attention/block_sparse_kernel.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace attnzoo {
+
+using namespace pattern_detail;
+
+namespace {
+
+// The global tokens of each example, packed into G slots: index [B, G] holds their positions
+// (valid [B, G] marks real slots when examples have different numbers), slot [B, n] the slot of
+// each global position.
+struct GlobalSlots {
+  int64_t count = 0;
+  torch::Tensor index, valid, slot;
+};
+
+GlobalSlots global_slots(const torch::Tensor& is_global) {
+  GlobalSlots g;
+  g.count = is_global.sum(1).max().item<int64_t>();
+  if (g.count == 0)
+    return g;
+  const int64_t batch = is_global.size(0);
+  // A stable descending sort puts each example's global positions first, in order.
+  auto order = std::get<1>(torch::sort(is_global.to(torch::kInt), /*stable=*/true, /*dim=*/1,
+                                       /*descending=*/true));
+  g.index = order.narrow(1, 0, g.count).contiguous();
+  g.valid = is_global.gather(1, g.index);
+  g.slot = torch::zeros_like(is_global, torch::kLong)
+               .scatter(1, g.index, torch::arange(g.count, torch::kLong).expand({batch, g.count}));
+  return g;
+}
+
+// x [B, h, n, d] at the positions index [B, G] -> [B, h, G, d].
+torch::Tensor gather_rows(const torch::Tensor& x, const torch::Tensor& index) {
+  const int64_t batch = x.size(0), heads = x.size(1), count = index.size(1), dim = x.size(3);
+  return x.gather(2, index.view({batch, 1, count, 1}).expand({batch, heads, count, dim}));
+}
+
+// The key (or value) blocks of every query block, side by side: x [B, h, nq * b, d] and a table
+// [Ht, nq, K] -> [B, h, nq, K * b, d]. One index_select copies K blocks per query block; with a
+// per-head table the (head, block) pairs are flattened so that one index_select still does it.
+torch::Tensor gather_blocks(const torch::Tensor& x, const torch::Tensor& key_blocks,
+                            int64_t block) {
+  const int64_t batch = x.size(0), heads = x.size(1), dim = x.size(3);
+  const int64_t nq = key_blocks.size(1), width = key_blocks.size(2) * block;
+  if (key_blocks.size(0) == 1) {
+    return x.reshape({batch, heads, nq, block, dim})
+        .index_select(2, key_blocks.flatten())
+        .view({batch, heads, nq, width, dim});
+  }
+  auto index = key_blocks + torch::arange(heads, torch::kLong).view({heads, 1, 1}) * nq;
+  return x.reshape({batch, heads * nq, block, dim})
+      .index_select(1, index.flatten())
+      .view({batch, heads, nq, width, dim});
+}
+
+// Strided part: with n = c * s positions laid out as a [c, s] grid (i = a * s + r), the keys of
+// query i with (i - j) mod s == 0 are exactly its column r. Transposing the grid makes each column
+// a contiguous group, so the strided part is a dense attention inside each of the s groups:
+// [B, h, c * s, d] -> [B, h, s, c, d].
+torch::Tensor to_stride_groups(const torch::Tensor& x, int64_t stride) {
+  const int64_t c = x.size(2) / stride;
+  return x.reshape({x.size(0), x.size(1), c, stride, x.size(3)}).transpose(2, 3);
+}
+
+torch::Tensor from_stride_groups(const torch::Tensor& x) {  // [B, h, s, c, m] -> [B, h, c*s, m]
+  return x.transpose(2, 3).reshape({x.size(0), x.size(1), x.size(2) * x.size(3), x.size(4)});
+}
+
+torch::Tensor is_global_mask(const SparsePattern& p, const torch::Tensor& global_mask,
+                             int64_t batch) {
+  auto is_global = p.globals.defined() ? p.globals.view({1, p.length}).expand({batch, p.length})
+                                       : torch::zeros({batch, p.length}, torch::kBool);
+  return global_mask.defined() ? is_global | global_mask : is_global.contiguous();
+}
+
+torch::Tensor pad_positions(const torch::Tensor& x, int64_t length) {  // along dim 2
+  if (x.size(2) == length)
+    return x;
+  return torch::constant_pad_nd(x, {0, 0, 0, length - x.size(2)}, 0);
+}
+
+void check_inputs(const SparsePattern& p, const SparseAttentionInputs& in) {
+  TORCH_CHECK(in.q.dim() == 4 && in.k.sizes() == in.q.sizes() && in.v.sizes() == in.q.sizes(),
+              "sparse attention expects q, k, v [batch, heads, n, head_dim] of one shape, got ",
+              in.q.sizes(), ", ", in.k.sizes(), ", ", in.v.sizes());
+  TORCH_CHECK(in.q.size(2) == p.length, "pattern is for length ", p.length, " but the input has ",
+              in.q.size(2));
+  TORCH_CHECK(p.table_heads() == 1 || p.table_heads() == in.q.size(1), "pattern has ",
+              p.table_heads(), " head tables for ", in.q.size(1), " heads");
+  for (const auto* m : {&in.key_mask, &in.global_mask}) {
+    TORCH_CHECK(!m->defined() || (m->scalar_type() == torch::kBool && m->dim() == 2 &&
+                                  m->size(0) == in.q.size(0) && m->size(1) == p.length),
+                "masks must be [batch, length] = [", in.q.size(0), ", ", p.length,
+                "] bool tensors, got ", m->sizes(), " ", m->scalar_type());
+  }
+}
+
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePattern& p,
+                                                               const SparseAttentionInputs& in) {
+  check_inputs(p, in);
+  const auto score = in.score ? in.score : dot_product_scores;
+  const int64_t batch = in.q.size(0), heads = in.q.size(1), n = p.length, dim = in.q.size(3);
+  const int64_t b = p.block, nq = p.query_blocks(), padded = p.padded_length();
+  const int64_t stride = p.stride, groups = stride > 0 ? (padded + stride - 1) / stride : 0;
+  const int64_t full = std::max(padded, groups * stride);  // every part fits in [0, full)
+
+  auto is_global = is_global_mask(p, in.global_mask, batch);
+  auto real = in.key_mask.defined() ? in.key_mask : torch::ones({batch, n}, torch::kBool);
+  // Keys of the block and strided parts: real, not global (those are in the global part), < n.
+  auto key_ok = torch::constant_pad_nd(real & ~is_global, {0, full - n}, 0);
+  auto q = pad_positions(in.q, full), k = pad_positions(in.k, full), v = pad_positions(in.v, full);
+  auto queries = q.narrow(2, 0, padded);
+
+  // Each part scores every query against its own keys: scores [B, h, padded, m] with a mask
+  // broadcastable to it, and keys at known positions (for need_weights).
+  std::vector<torch::Tensor> scores, allowed, key_positions;
+
+  // 1. Block part: query block i scores the K key blocks of its table row.
+  torch::Tensor block_values;
+  if (p.key_blocks.size(2) > 0) {
+    auto keys = gather_blocks(k.narrow(2, 0, padded), p.key_blocks, b);  // [B, h, nq, Kb, d]
+    block_values = gather_blocks(v.narrow(2, 0, padded), p.key_blocks, b);
+    auto positions = block_key_positions(p);  // [Ht, nq, Kb]
+    auto ok = block_pattern_allowed(p) & gather_key_mask(key_ok, positions).unsqueeze(3);
+    scores.push_back(score(queries.reshape({batch, heads, nq, b, dim}), keys)
+                         .view({batch, heads, padded, p.block_keys()}));
+    allowed.push_back(ok.view({batch, p.table_heads(), padded, p.block_keys()}));
+    key_positions.push_back(positions.unsqueeze(2)
+                                .expand({-1, -1, b, -1})
+                                .reshape({p.table_heads(), padded, p.block_keys()}));
+  }
+
+  // 2. Strided part: dense inside each stride group (see to_stride_groups).
+  if (stride > 0) {
+    auto grouped = score(to_stride_groups(q.narrow(2, 0, groups * stride), stride),
+                         to_stride_groups(k.narrow(2, 0, groups * stride), stride));
+    auto positions = strided_key_positions(p);  // [padded, c]
+    scores.push_back(from_stride_groups(grouped).narrow(2, 0, padded));
+    allowed.push_back(strided_pattern_allowed(p) & gather_key_mask(key_ok, positions).unsqueeze(1));
+    key_positions.push_back(positions.unsqueeze(0));
+  }
+
+  // 3. Global keys: every query scores the G global tokens, which sit in the same softmax as its
+  // window keys (they were removed from parts 1 and 2 above, so none is counted twice).
+  auto globals = global_slots(is_global);
+  torch::Tensor global_values;
+  if (globals.count > 0) {
+    global_values = gather_rows(in.v, globals.index);
+    scores.push_back(score(queries, gather_rows(in.k, globals.index)));
+    allowed.push_back(
+        (globals.valid & real.gather(1, globals.index)).view({batch, 1, 1, globals.count}));
+    key_positions.push_back(globals.index.view({batch, 1, 1, globals.count}));
+  }
+
+  // One normalization over all parts, by the same function as the dense layers, so softmax and
+  // ReLU mean exactly what they mean there (zero for a query with no allowed key).
+  torch::Tensor weights;
+  std::vector<int64_t> widths;
+  for (const auto& s : scores)
+    widths.push_back(s.size(-1));
+  if (scores.size() == 1) {
+    weights = normalize_scores(scores[0], allowed[0], in.normalization);
+  } else if (!scores.empty()) {
+    std::vector<torch::Tensor> expanded;
+    for (size_t i = 0; i < allowed.size(); ++i) {
+      expanded.push_back(allowed[i].expand({batch, heads, padded, widths[i]}));
+    }
+    weights = normalize_scores(torch::cat(scores, -1), torch::cat(expanded, -1), in.normalization);
+  }
+
+  torch::Tensor output;
+  auto accumulate = [&](const torch::Tensor& part) {
+    output = output.defined() ? output + part : part;
+  };
+  if (weights.defined()) {
+    auto dropped = in.dropout ? in.dropout(weights) : weights;
+    int64_t offset = 0, part = 0;
+    auto next = [&] {
+      auto w = dropped.narrow(-1, offset, widths[part]);
+      offset += widths[part++];
+      return w;
+    };
+    if (block_values.defined()) {
+      auto w = next().reshape({batch, heads, nq, b, p.block_keys()});
+      accumulate(torch::matmul(w, block_values).view({batch, heads, padded, dim}));
+    }
+    if (stride > 0) {
+      auto w = pad_positions(next(), groups * stride);
+      auto grouped = torch::matmul(to_stride_groups(w, stride),
+                                   to_stride_groups(v.narrow(2, 0, groups * stride), stride));
+      accumulate(from_stride_groups(grouped).narrow(2, 0, padded));
+    }
+    if (global_values.defined())
+      accumulate(torch::matmul(next(), global_values));
+  }
+  // A pattern with no part at all (e.g. `global` with no global token) sees nothing: zeros.
+  output = output.defined() ? output.narrow(2, 0, n) : torch::zeros_like(in.q);
+
+  // Global queries attend to every real key: a small dense [G, n] attention, with the global
+  // projections when the variant has them. Their rows replace what the parts above computed.
+  torch::Tensor global_weights;
+  if (globals.count > 0) {
+    const auto& gq = in.global_q.defined() ? in.global_q : in.q;
+    const auto& gk = in.global_k.defined() ? in.global_k : in.k;
+    const auto& gv = in.global_v.defined() ? in.global_v : in.v;
+    global_weights = normalize_scores(score(gather_rows(gq, globals.index), gk),
+                                      key_padding_to_allowed(in.key_mask), in.normalization);
+    auto rows = torch::matmul(in.dropout ? in.dropout(global_weights) : global_weights, gv);
+    auto row_of = globals.slot.view({batch, 1, n, 1});
+    output = torch::where(is_global.view({batch, 1, n, 1}),
+                          rows.gather(2, row_of.expand({batch, heads, n, dim})), output);
+  }
+  if (!in.need_weights)
+    return {output, {}};
+
+  // Dense weights for inspection: scatter each part's weights to their key positions.
+  auto dense = torch::zeros({batch, heads, padded, full}, in.q.options());
+  if (weights.defined()) {
+    int64_t offset = 0;
+    for (size_t i = 0; i < widths.size(); ++i) {
+      auto index = key_positions[i].expand({batch, heads, padded, widths[i]});
+      dense = dense.scatter_add(3, index, weights.narrow(-1, offset, widths[i]));
+      offset += widths[i];
+    }
+  }
+  dense = dense.narrow(2, 0, n).narrow(3, 0, n);
+  if (globals.count > 0) {
+    auto row_of = globals.slot.view({batch, 1, n, 1}).expand({batch, heads, n, n});
+    dense = torch::where(is_global.view({batch, 1, n, 1}), global_weights.gather(2, row_of), dense);
+  }
+  return {output, dense};
+}
+
+std::pair<torch::Tensor, torch::Tensor> dense_pattern_attention(const SparsePattern& p,
+                                                                const SparseAttentionInputs& in) {
+  check_inputs(p, in);
+  const auto score = in.score ? in.score : dot_product_scores;
+  auto allowed = p.dense_mask(in.global_mask);  // [B or 1, Ht, n, n]
+  if (in.key_mask.defined())
+    allowed = allowed & key_padding_to_allowed(in.key_mask);
+  auto weights = normalize_scores(score(in.q, in.k), allowed, in.normalization);
+  auto output = torch::matmul(in.dropout ? in.dropout(weights) : weights, in.v);
+  if (in.global_q.defined()) {
+    // Rows of global queries come from the global projections, over every real key.
+    auto is_global = is_global_mask(p, in.global_mask, in.q.size(0)).view({-1, 1, p.length, 1});
+    auto global_weights = normalize_scores(score(in.global_q, in.global_k),
+                                           key_padding_to_allowed(in.key_mask), in.normalization);
+    auto rows =
+        torch::matmul(in.dropout ? in.dropout(global_weights) : global_weights, in.global_v);
+    output = torch::where(is_global, rows, output);
+    weights = torch::where(is_global, global_weights, weights);
+  }
+  return {output, in.need_weights ? weights : torch::Tensor()};
+}
+
+}  // namespace attnzoo

@@ -1,0 +1,46 @@
+#pragma once
+// The one kernel behind every sparse variant: it computes attention over exactly the pairs a
+// SparsePattern allows, touching only the listed key blocks, the strided keys and the global
+// tokens, so memory grows with n * (window + random blocks + n / stride + globals), never n^2.
+// Everything is made of standard differentiable ops, so autograd gives the backward pass.
+//
+// `dense_pattern_attention` computes the same thing the textbook way, with an n x n score matrix
+// and the pattern's dense mask: it is the oracle the tests compare the kernel against.
+
+#include <functional>
+
+#include <torch/types.h>
+
+#include "models/attention/attention_kernel.h"
+#include "models/attention/sparse_pattern.h"
+
+namespace attnzoo {
+
+struct SparseAttentionInputs {
+  /// [B, heads, n, head_dim] each.
+  torch::Tensor q, k, v;
+  /// [B, n] bool, true at real tokens (undefined: every token is real).
+  torch::Tensor key_mask;
+  /// [B, n] bool: positions that are global in this example, on top of the pattern's own.
+  torch::Tensor global_mask;
+  /// Projections used by the rows of global queries (Longformer gives global tokens their own
+  /// Q, K, V); [B, heads, n, head_dim] each, undefined: q, k, v.
+  torch::Tensor global_q, global_k, global_v;
+  /// Scores of queries [..., n, d] against keys [..., m, d] (undefined: scaled dot product).
+  std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)> score;
+  /// Applied to the attention weights before they meet the values (undefined: none).
+  std::function<torch::Tensor(const torch::Tensor&)> dropout;
+  Normalization normalization = Normalization::kSoftmax;
+  /// Also return the weights as a dense [B, heads, n, n] tensor (costs n^2: for small n only).
+  bool need_weights = false;
+};
+
+/// Returns {output [B, heads, n, head_dim], weights [B, heads, n, n] or undefined}.
+std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePattern& pattern,
+                                                               const SparseAttentionInputs& in);
+
+/// The dense masked oracle of block_sparse_attention (same result, n^2 memory): for tests.
+std::pair<torch::Tensor, torch::Tensor> dense_pattern_attention(const SparsePattern& pattern,
+                                                                const SparseAttentionInputs& in);
+
+}  // namespace attnzoo

@@ -1,0 +1,23 @@
+#include "models/attention/local_attention.h"
+
+namespace attnzoo {
+
+LocalAttentionImpl::LocalAttentionImpl(const LocalAttentionOptions& options_)
+    : SparseAttentionImpl(multi_head_options(options_)), options(options_) {
+  TORCH_CHECK(options.window() >= 0, "local attention: window must be >= 0, got ",
+              options.window());
+}
+
+SparsePattern LocalAttentionImpl::pattern(int64_t n) const {
+  const int64_t w = options.window();
+  // With blocks of about w, query block q needs key blocks q-1, q, q+1: the band's table. The
+  // element predicate trims the first and last of them to the exact window.
+  auto p = empty_pattern(n, kernel_block_size(options.block_size(), w, n));
+  std::tie(p.key_blocks, p.key_valid) = band_block_table(p.query_blocks(), p.block, w, w);
+  p.allows = [w](const torch::Tensor&, const torch::Tensor& i, const torch::Tensor& j) {
+    return (i - j).abs() <= w;
+  };
+  return p;
+}
+
+}  // namespace attnzoo
