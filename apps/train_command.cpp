@@ -2,6 +2,7 @@
 // trainer.
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -126,6 +127,7 @@ int run_train(const std::vector<std::string>& args) {
   fmt::print("generating ListOps: {} train / {} val / {} test, {}..{} tokens\n", listops.train,
              listops.validation, listops.test, listops.expressions.min_length,
              listops.expressions.max_length);
+  std::fflush(stdout);
   auto task = make_generated_listops(listops);
 
   auto encoder = EncoderOptions(EncoderLayerOptions(attention).mlp_dim(mlp_dim).dropout(dropout),
@@ -144,6 +146,7 @@ int run_train(const std::vector<std::string>& args) {
   fmt::print("model: {} attention, {} layers, d_model {}, {} heads, {} parameters; {} on {} ({} threads)\n",
              attention.name, layers, attention.d_model, attention.heads,
              count_parameters(*classifier), task.name, trainer.device.str(), used_threads);
+  std::fflush(stdout);  // before the progress bar starts on stderr
 
   Trainer runner(classifier, trainer);
   auto result = runner.fit(task.train, task.validation, &task.test);

@@ -1,0 +1,219 @@
+// The shared trainer: it learns, it stops on a non-finite loss, it writes its run directory, and
+// its batching and schedule do what they say.
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/token_dataset.h"
+#include "models/sequence_classifier.h"
+#include "tests/test_util.h"
+#include "training/batching.h"
+#include "training/checkpoint.h"
+#include "training/schedule.h"
+#include "training/trainer.h"
+
+namespace attnzoo {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Random token sequences of varied length with random labels: only memorisation fits them.
+TokenDataset random_dataset(int64_t count, int64_t vocab, int64_t classes, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<TokenExample> examples;
+  for (int64_t i = 0; i < count; ++i) {
+    TokenExample e;
+    const int64_t length = 3 + static_cast<int64_t>(rng() % 6);
+    for (int64_t j = 0; j < length; ++j) e.tokens.push_back(2 + static_cast<int64_t>(rng() % (vocab - 2)));
+    e.label = static_cast<int64_t>(rng() % classes);
+    examples.push_back(e);
+  }
+  return TokenDataset(examples);
+}
+
+std::shared_ptr<SequenceClassifierImpl> tiny_classifier(int64_t vocab, int64_t classes,
+                                                        const std::string& attention = "multihead") {
+  AttentionConfig config;
+  config.name = attention;
+  config.d_model = 32;
+  config.heads = 2;
+  return std::make_shared<SequenceClassifierImpl>(
+      SequenceClassifierOptions(vocab, classes, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
+          .max_length(16)
+          .dropout(0.0));
+}
+
+fs::path fresh_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("attnzoo_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+TEST(Trainer, TinyModelOverfitsTinyDataset) {
+  torch::manual_seed(0);
+  auto data = random_dataset(24, 12, 3, 1);
+  for (const char* attention : {"vanilla", "multihead"}) {
+    auto model = tiny_classifier(12, 3, attention);
+    TrainerOptions options;
+    options.epochs = 100;
+    options.batch_size = 12;
+    options.lr = 5e-3;
+    options.weight_decay = 0.0;
+    options.log_every = 1000000;
+    Trainer trainer(model, options);
+    const double before = trainer.evaluate(data).accuracy;
+    auto result = trainer.fit(data, data);
+    EXPECT_EQ(result.best_validation.accuracy, 1.0) << attention << " (started at " << before << ")";
+    EXPECT_EQ(trainer.evaluate(data).accuracy, result.best_validation.accuracy) << attention;
+  }
+}
+
+// Logits that turn into NaN after a few steps.
+class PoisonedModel : public TaskModelImpl {
+ public:
+  PoisonedModel() { weight = register_parameter("weight", torch::zeros({2})); }
+  torch::Tensor forward(const Batch& batch) override {
+    ++calls;
+    auto logits = weight.unsqueeze(0).expand({batch.size(), 2});
+    return calls >= 3 ? logits * std::numeric_limits<double>::quiet_NaN() : logits;
+  }
+  torch::Tensor weight;
+  int calls = 0;
+};
+
+TEST(Trainer, NonFiniteLossStopsTheRunNamingTheStep) {
+  auto data = random_dataset(32, 8, 2, 2);
+  TrainerOptions options;
+  options.batch_size = 4;
+  options.log_every = 1000000;
+  Trainer trainer(std::make_shared<PoisonedModel>(), options);
+  try {
+    trainer.fit(data, data);
+    FAIL() << "a NaN loss must stop the run";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("nan at step 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, WritesRunDirectory) {
+  torch::manual_seed(0);
+  auto dir = fresh_dir("run");
+  auto data = random_dataset(16, 10, 2, 3);
+  auto model = tiny_classifier(10, 2);
+  TrainerOptions options;
+  options.epochs = 2;
+  options.batch_size = 4;
+  options.log_every = 2;
+  options.out_dir = dir.string();
+  options.tags = {{"model", "multihead"}, {"dataset", "random"}};
+  auto result = Trainer(model, options).fit(data, data, &data);
+
+  std::ifstream final_file(dir / "final.json");
+  ASSERT_TRUE(final_file.good());
+  auto final_json = nlohmann::json::parse(final_file);
+  for (const char* key : {"test_accuracy", "val_accuracy", "params", "train_seconds",
+                          "peak_rss_bytes", "model", "dataset"}) {
+    EXPECT_TRUE(final_json.contains(key)) << key;
+  }
+  EXPECT_EQ(final_json["model"], "multihead");
+  EXPECT_EQ(final_json["params"].get<int64_t>(), count_parameters(*model));
+  EXPECT_DOUBLE_EQ(final_json["test_accuracy"].get<double>(), result.test.accuracy);
+  EXPECT_GE(final_json["peak_rss_bytes"].get<int64_t>(), 1000000);
+
+  std::ifstream metrics(dir / "metrics.jsonl");
+  int steps = 0, epochs = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    auto record = nlohmann::json::parse(line);
+    (record["kind"] == "epoch" ? epochs : steps)++;
+  }
+  EXPECT_EQ(epochs, 2);
+  EXPECT_EQ(steps, 4);  // 8 steps, one record every 2
+
+  // The best checkpoint loads into a fresh model and gives the reported validation accuracy.
+  auto reloaded = tiny_classifier(10, 2);
+  load_module(*reloaded, (dir / "best.pt").string());
+  TrainerOptions eval_options;
+  eval_options.batch_size = 4;
+  EXPECT_DOUBLE_EQ(Trainer(reloaded, eval_options).evaluate(data).accuracy,
+                   result.best_validation.accuracy);
+  EXPECT_FALSE(fs::exists(dir / "best.pt.tmp"));
+  fs::remove_all(dir);
+}
+
+TEST(Trainer, LoadingAMissingOrForeignCheckpointNamesTheFile) {
+  auto model = tiny_classifier(10, 2);
+  try {
+    load_module(*model, "/nonexistent/best.pt");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/best.pt"), std::string::npos);
+  }
+  auto dir = fresh_dir("foreign");
+  fs::create_directories(dir);
+  const auto path = (dir / "other.pt").string();
+  save_module(*tiny_classifier(10, 3), path);  // three classes: a different head
+  try {
+    load_module(*model, path);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("head.weight"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir / "garbage.pt") << "not a checkpoint";
+  try {
+    load_module(*model, (dir / "garbage.pt").string());
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("garbage.pt"), std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Batching, EveryExampleOnceDeterministicAndBucketed) {
+  auto data = random_dataset(1000, 10, 2, 4);
+  auto batches = make_batches(data, 16, true, 7);
+  std::multiset<int64_t> seen;
+  int64_t padded = 0;
+  for (const auto& batch : batches) {
+    EXPECT_LE(batch.size(), 16u);
+    int64_t longest = 0, total = 0;
+    for (auto i : batch) {
+      seen.insert(i);
+      longest = std::max(longest, data.length(i));
+      total += data.length(i);
+    }
+    padded += longest * static_cast<int64_t>(batch.size()) - total;
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(std::set<int64_t>(seen.begin(), seen.end()).size(), 1000u);
+  EXPECT_EQ(make_batches(data, 16, true, 7), batches);
+  EXPECT_NE(make_batches(data, 16, true, 8), batches);
+  // Lengths are 3..8; random batches of 16 would pad ~ (8 - 5.5) per example, buckets almost none.
+  EXPECT_LT(padded, 200);
+  auto ordered = make_batches(data, 16, false, 0);
+  EXPECT_EQ(ordered.front().front(), 0);
+  EXPECT_EQ(ordered.back().back(), 999);
+}
+
+TEST(Batching, PadsWithMaskAndKeepsLabels) {
+  TokenDataset data({{{5, 6, 7}, 1}, {{8}, 0}});
+  auto batch = data.batch({0, 1});
+  EXPECT_TRUE(torch::equal(batch.inputs, torch::tensor({{5, 6, 7}, {8, 0, 0}})));
+  EXPECT_TRUE(torch::equal(batch.mask, torch::tensor({{true, true, true}, {true, false, false}})));
+  EXPECT_TRUE(torch::equal(batch.labels, torch::tensor({1, 0})));
+}
+
+TEST(Schedule, WarmupThenCosine) {
+  EXPECT_DOUBLE_EQ(warmup_cosine_lr(1.0, 0, 10, 110), 0.1);
+  EXPECT_DOUBLE_EQ(warmup_cosine_lr(1.0, 9, 10, 110), 1.0);
+  EXPECT_DOUBLE_EQ(warmup_cosine_lr(1.0, 10, 10, 110), 1.0);
+  EXPECT_NEAR(warmup_cosine_lr(1.0, 60, 10, 110), 0.5, 1e-12);
+  EXPECT_NEAR(warmup_cosine_lr(1.0, 110, 10, 110), 0.0, 1e-12);
+}
+
+}  // namespace
+}  // namespace attnzoo
