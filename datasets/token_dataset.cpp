@@ -10,17 +10,22 @@ Batch TokenDataset::batch(const std::vector<int64_t>& indices) const {
   for (auto i : indices) longest = std::max(longest, length(i));
   auto tokens = torch::full({count, longest}, Vocabulary::kPad, torch::kInt64);
   auto mask = torch::zeros({count, longest}, torch::kBool);
-  auto labels = torch::empty({count}, torch::kInt64);
+  auto labels = labelling_ ? torch::full({count, longest}, kIgnoreLabel, torch::kInt64)
+                           : torch::empty({count}, torch::kInt64);
   auto tokens_a = tokens.accessor<int64_t, 2>();
   auto mask_a = mask.accessor<bool, 2>();
-  auto labels_a = labels.accessor<int64_t, 1>();
+  int64_t* labels_p = labels.data_ptr<int64_t>();  // contiguous: [B] or [B, longest]
   for (int64_t row = 0; row < count; ++row) {
     const auto& example = examples_.at(static_cast<size_t>(indices[row]));
+    TORCH_CHECK(!labelling_ || example.tags.size() == example.tokens.size(), "example ",
+                indices[row], " has ", example.tokens.size(), " tokens but ", example.tags.size(),
+                " tags");
     for (size_t j = 0; j < example.tokens.size(); ++j) {
       tokens_a[row][static_cast<int64_t>(j)] = example.tokens[j];
       mask_a[row][static_cast<int64_t>(j)] = true;
+      if (labelling_) labels_p[row * longest + static_cast<int64_t>(j)] = example.tags[j];
     }
-    labels_a[row] = example.label;
+    if (!labelling_) labels_p[row] = example.label;
   }
   return {tokens, mask, labels};
 }
