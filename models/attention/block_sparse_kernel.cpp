@@ -1,7 +1,11 @@
 #include "models/attention/block_sparse_kernel.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <vector>
+
+#include <torch/autograd.h>
 
 namespace attnzoo {
 
@@ -70,6 +74,82 @@ torch::Tensor from_stride_groups(const torch::Tensor& x) {  // [B, h, s, c, m] -
   return x.transpose(2, 3).reshape({x.size(0), x.size(1), x.size(2) * x.size(3), x.size(4)});
 }
 
+// Softmax over the union of several key sets ("parts"), without concatenating them: part i has
+// scores [B, h, n, m_i] and a mask broadcastable to them. It is normalize_scores' softmax
+// (masked keys get weight 0, a query with no allowed key gets all zeros), written as one autograd
+// function that keeps a single tensor per part for the backward pass -- the weights, which the
+// product with the values keeps anyway -- instead of the several score-sized intermediates of
+// masked_fill + softmax + masked_fill. Memory and time of the sparse kernel are dominated by
+// score-sized tensors, so this matters.
+class JointMaskedSoftmax : public torch::autograd::Function<JointMaskedSoftmax> {
+ public:
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                torch::TensorList scores,
+                                                std::vector<torch::Tensor> allowed) {
+    const double minus_inf = -std::numeric_limits<double>::infinity();
+    std::vector<torch::Tensor> weights;
+    torch::Tensor row_max;
+    for (size_t i = 0; i < scores.size(); ++i) {
+      weights.push_back(torch::where(allowed[i], scores[i], minus_inf));
+      auto part_max = std::get<0>(weights.back().max(-1, /*keepdim=*/true));
+      row_max = row_max.defined() ? torch::maximum(row_max, part_max) : part_max;
+    }
+    // A row with no allowed key has max -inf: shift it by 0 instead, so that its exps are
+    // exp(-inf) = 0 and its sum 0, which is then divided by 1: zeros, never NaN.
+    row_max.masked_fill_(row_max == minus_inf, 0.0);
+    torch::Tensor row_sum;
+    for (auto& w : weights) {
+      w.sub_(row_max).exp_();
+      auto part_sum = w.sum(-1, /*keepdim=*/true);
+      row_sum = row_sum.defined() ? row_sum + part_sum : part_sum;
+    }
+    row_sum.masked_fill_(row_sum == 0, 1.0);
+    for (auto& w : weights)
+      w.div_(row_sum);
+    ctx->save_for_backward(weights);
+    return weights;
+  }
+
+  // With w = softmax(s) over all parts: ds_i = w_i * g_i - w_i * sum_parts sum_keys (g * w),
+  // built in place in one new tensor per part.
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto weights = ctx->get_saved_variables();
+    torch::autograd::variable_list result;
+    torch::Tensor dot;
+    for (size_t i = 0; i < weights.size(); ++i) {
+      result.push_back(grads[i] * weights[i]);
+      auto part = result.back().sum(-1, /*keepdim=*/true);
+      dot = dot.defined() ? dot + part : part;
+    }
+    for (size_t i = 0; i < weights.size(); ++i)
+      result[i].addcmul_(weights[i], dot, -1.0);
+    result.emplace_back();  // no gradient for the masks
+    return result;
+  }
+};
+
+// normalize_scores over the union of the parts: softmax as above; ReLU as relu(s) / L with L the
+// number of allowed keys over all parts.
+std::vector<torch::Tensor> normalize_parts(const std::vector<torch::Tensor>& scores,
+                                           const std::vector<torch::Tensor>& allowed,
+                                           Normalization normalization) {
+  if (normalization == Normalization::kSoftmax)
+    // (As a TensorList the scores are autograd inputs; a std::vector would be a constant.)
+    return JointMaskedSoftmax::apply(torch::TensorList(scores), allowed);
+  torch::Tensor count;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    auto part = allowed[i].expand_as(scores[i]).sum(-1, /*keepdim=*/true);
+    count = count.defined() ? count + part : part;
+  }
+  count = count.clamp_min(1).to(scores[0].scalar_type());
+  std::vector<torch::Tensor> weights;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    weights.push_back(torch::relu(scores[i]).masked_fill(~allowed[i], 0.0) / count);
+  }
+  return weights;
+}
+
 torch::Tensor is_global_mask(const SparsePattern& p, const torch::Tensor& global_mask,
                              int64_t batch) {
   auto is_global = p.globals.defined() ? p.globals.view({1, p.length}).expand({batch, p.length})
@@ -104,8 +184,14 @@ void check_inputs(const SparsePattern& p, const SparseAttentionInputs& in) {
 std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePattern& p,
                                                                const SparseAttentionInputs& in) {
   check_inputs(p, in);
-  const auto score = in.score ? in.score : dot_product_scores;
   const int64_t batch = in.q.size(0), heads = in.q.size(1), n = p.length, dim = in.q.size(3);
+  // Scaled dot product: the 1 / sqrt(d) goes on the queries (n x d) rather than on the scores
+  // (n x keys): the same products, one pass less over the largest tensors.
+  const double scale = in.score ? 1.0 : 1.0 / std::sqrt(static_cast<double>(dim));
+  const auto score = [&](const torch::Tensor& query, const torch::Tensor& key) {
+    return in.score ? in.score(query, key) : torch::matmul(query, key.transpose(-2, -1));
+  };
+  const auto scaled = [&](const torch::Tensor& x) { return in.score ? x : x * scale; };
   const int64_t b = p.block, nq = p.query_blocks(), padded = p.padded_length();
   const int64_t stride = p.stride, groups = stride > 0 ? (padded + stride - 1) / stride : 0;
   const int64_t full = std::max(padded, groups * stride);  // every part fits in [0, full)
@@ -114,7 +200,8 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
   auto real = in.key_mask.defined() ? in.key_mask : torch::ones({batch, n}, torch::kBool);
   // Keys of the block and strided parts: real, not global (those are in the global part), < n.
   auto key_ok = torch::constant_pad_nd(real & ~is_global, {0, full - n}, 0);
-  auto q = pad_positions(in.q, full), k = pad_positions(in.k, full), v = pad_positions(in.v, full);
+  auto q = pad_positions(scaled(in.q), full), k = pad_positions(in.k, full);
+  auto v = pad_positions(in.v, full);
   auto queries = q.narrow(2, 0, padded);
 
   // Each part scores every query against its own keys: scores [B, h, padded, m] with a mask
@@ -158,46 +245,28 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
     key_positions.push_back(globals.index.view({batch, 1, 1, globals.count}));
   }
 
-  // One normalization over all parts, by the same function as the dense layers, so softmax and
-  // ReLU mean exactly what they mean there (zero for a query with no allowed key).
-  torch::Tensor weights;
-  std::vector<int64_t> widths;
-  for (const auto& s : scores)
-    widths.push_back(s.size(-1));
-  if (scores.size() == 1) {
-    weights = normalize_scores(scores[0], allowed[0], in.normalization);
-  } else if (!scores.empty()) {
-    std::vector<torch::Tensor> expanded;
-    for (size_t i = 0; i < allowed.size(); ++i) {
-      expanded.push_back(allowed[i].expand({batch, heads, padded, widths[i]}));
-    }
-    weights = normalize_scores(torch::cat(scores, -1), torch::cat(expanded, -1), in.normalization);
-  }
-
+  // One normalization over all parts together, with the semantics of normalize_scores (the
+  // dense layers' function): zero for a query with no allowed key.
+  auto weights = scores.empty() ? std::vector<torch::Tensor>()
+                                : normalize_parts(scores, allowed, in.normalization);
   torch::Tensor output;
   auto accumulate = [&](const torch::Tensor& part) {
     output = output.defined() ? output + part : part;
   };
-  if (weights.defined()) {
-    auto dropped = in.dropout ? in.dropout(weights) : weights;
-    int64_t offset = 0, part = 0;
-    auto next = [&] {
-      auto w = dropped.narrow(-1, offset, widths[part]);
-      offset += widths[part++];
-      return w;
-    };
-    if (block_values.defined()) {
-      auto w = next().reshape({batch, heads, nq, b, p.block_keys()});
-      accumulate(torch::matmul(w, block_values).view({batch, heads, padded, dim}));
-    }
-    if (stride > 0) {
-      auto w = pad_positions(next(), groups * stride);
-      auto grouped = torch::matmul(to_stride_groups(w, stride),
-                                   to_stride_groups(v.narrow(2, 0, groups * stride), stride));
-      accumulate(from_stride_groups(grouped).narrow(2, 0, padded));
-    }
-    if (global_values.defined())
-      accumulate(torch::matmul(next(), global_values));
+  size_t part = 0;
+  auto next_weights = [&] { return in.dropout ? in.dropout(weights[part++]) : weights[part++]; };
+  if (block_values.defined()) {
+    auto w = next_weights().view({batch, heads, nq, b, p.block_keys()});
+    accumulate(torch::matmul(w, block_values).view({batch, heads, padded, dim}));
+  }
+  if (stride > 0) {
+    auto w = pad_positions(next_weights(), groups * stride);
+    auto grouped = torch::matmul(to_stride_groups(w, stride),
+                                 to_stride_groups(v.narrow(2, 0, groups * stride), stride));
+    accumulate(from_stride_groups(grouped).narrow(2, 0, padded));
+  }
+  if (global_values.defined()) {
+    accumulate(torch::matmul(next_weights(), global_values));
   }
   // A pattern with no part at all (e.g. `global` with no global token) sees nothing: zeros.
   output = output.defined() ? output.narrow(2, 0, n) : torch::zeros_like(in.q);
@@ -209,25 +278,22 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
     const auto& gq = in.global_q.defined() ? in.global_q : in.q;
     const auto& gk = in.global_k.defined() ? in.global_k : in.k;
     const auto& gv = in.global_v.defined() ? in.global_v : in.v;
-    global_weights = normalize_scores(score(gather_rows(gq, globals.index), gk),
+    global_weights = normalize_scores(score(scaled(gather_rows(gq, globals.index)), gk),
                                       key_padding_to_allowed(in.key_mask), in.normalization);
     auto rows = torch::matmul(in.dropout ? in.dropout(global_weights) : global_weights, gv);
     auto row_of = globals.slot.view({batch, 1, n, 1});
     output = torch::where(is_global.view({batch, 1, n, 1}),
                           rows.gather(2, row_of.expand({batch, heads, n, dim})), output);
   }
-  if (!in.need_weights)
+  if (!in.need_weights) {
     return {output, {}};
+  }
 
   // Dense weights for inspection: scatter each part's weights to their key positions.
   auto dense = torch::zeros({batch, heads, padded, full}, in.q.options());
-  if (weights.defined()) {
-    int64_t offset = 0;
-    for (size_t i = 0; i < widths.size(); ++i) {
-      auto index = key_positions[i].expand({batch, heads, padded, widths[i]});
-      dense = dense.scatter_add(3, index, weights.narrow(-1, offset, widths[i]));
-      offset += widths[i];
-    }
+  for (size_t i = 0; i < weights.size(); ++i) {
+    auto index = key_positions[i].expand({batch, heads, padded, weights[i].size(-1)});
+    dense = dense.scatter_add(3, index, weights[i]);
   }
   dense = dense.narrow(2, 0, n).narrow(3, 0, n);
   if (globals.count > 0) {

@@ -29,7 +29,9 @@ SparseAttentionInputs SparseAttentionImpl::inputs(const torch::Tensor& x, const 
   }
   in.key_mask = mask;
   in.global_mask = global_mask;
-  in.score = [this](const torch::Tensor& q, const torch::Tensor& k) { return score(q, k); };
+  if (mha.score() != Score::kDot) {  // the kernel does the scaled dot product itself
+    in.score = [this](const torch::Tensor& q, const torch::Tensor& k) { return score(q, k); };
+  }
   if (mha.dropout() > 0)
     in.dropout = [this](const torch::Tensor& w) { return dropout(w); };
   in.normalization = mha.normalization();
