@@ -205,7 +205,7 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
   auto queries = q.narrow(2, 0, padded);
 
   // Each part scores every query against its own keys: scores [B, h, padded, m] with a mask
-  // broadcastable to it, and keys at known positions (for need_weights).
+  // broadcastable to it, and (only for need_weights) the key position of each score.
   std::vector<torch::Tensor> scores, allowed, key_positions;
 
   // 1. Block part: query block i scores the K key blocks of its table row.
@@ -218,9 +218,11 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
     scores.push_back(score(queries.reshape({batch, heads, nq, b, dim}), keys)
                          .view({batch, heads, padded, p.block_keys()}));
     allowed.push_back(ok.view({batch, p.table_heads(), padded, p.block_keys()}));
-    key_positions.push_back(positions.unsqueeze(2)
-                                .expand({-1, -1, b, -1})
-                                .reshape({p.table_heads(), padded, p.block_keys()}));
+    if (in.need_weights) {
+      key_positions.push_back(positions.unsqueeze(2)
+                                  .expand({-1, -1, b, -1})
+                                  .reshape({p.table_heads(), padded, p.block_keys()}));
+    }
   }
 
   // 2. Strided part: dense inside each stride group (see to_stride_groups).

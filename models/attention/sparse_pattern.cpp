@@ -142,19 +142,19 @@ torch::Tensor SparsePattern::dense_mask(const torch::Tensor& global_mask) const 
   auto key_ok = torch::constant_pad_nd(~is_global, {0, width - n}, 0);
 
   // Count each allowed (query, key) pair of the block and strided parts into a dense table.
-  auto counts = torch::zeros({batch, heads, padded, width}, torch::kLong);
+  auto counts = torch::zeros({batch, heads, padded, width}, torch::kInt);
   if (key_blocks.size(2) > 0) {
     auto keys = block_key_positions(*this);  // [Ht, nq, Kb]
     auto allowed = block_pattern_allowed(*this) & gather_key_mask(key_ok, keys).unsqueeze(3);
     auto index = keys.unsqueeze(2).expand({batch, heads, query_blocks(), block, block_keys()});
     counts.scatter_add_(3, index.reshape({batch, heads, padded, block_keys()}),
-                        allowed.reshape({batch, heads, padded, block_keys()}).to(torch::kLong));
+                        allowed.reshape({batch, heads, padded, block_keys()}).to(torch::kInt));
   }
   if (stride > 0) {
     auto keys = strided_key_positions(*this);  // [n, c]
     auto allowed = strided_pattern_allowed(*this) & gather_key_mask(key_ok, keys).unsqueeze(1);
     counts.scatter_add_(3, keys.expand({batch, heads, padded, keys.size(1)}),
-                        allowed.to(torch::kLong));
+                        allowed.to(torch::kInt));
   }
   auto mask = counts.narrow(2, 0, n).narrow(3, 0, n).gt(0);
   return mask | is_global.view({batch, 1, n, 1}) | is_global.view({batch, 1, 1, n});
