@@ -1,0 +1,121 @@
+#include "datasets/text/text_file.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace attnzoo {
+
+void throw_at(const std::string& path, int64_t line, const std::string& what) {
+  const std::string where = line > 0 ? path + ":" + std::to_string(line) : path;
+  throw std::runtime_error(where + ": " + what);
+}
+
+std::string shown_text(std::string_view text, size_t max_shown) {
+  std::string out = "'";
+  for (size_t i = 0; i < text.size() && i < max_shown; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += static_cast<char>(byte);
+    } else {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+      out += escaped;
+    }
+  }
+  if (text.size() > max_shown)
+    out += "...";
+  return out + "'";
+}
+
+bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trim_ascii(std::string_view text) {
+  while (!text.empty() && is_ascii_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_ascii_space(text.back()))
+    text.remove_suffix(1);
+  return text;
+}
+
+LineReader::LineReader(std::string path, std::string what)
+    : path_(std::move(path)), what_(std::move(what)) {
+  std::error_code error;
+  const auto status = fs::status(path_, error);
+  if (!fs::exists(status))
+    throw_at(path_, 0, "no such file (expected " + what_ + ")");
+  if (fs::is_directory(status))
+    throw_at(path_, 0, "is a directory (expected " + what_ + ")");
+  in_.open(path_, std::ios::binary);
+  if (!in_)
+    throw_at(path_, 0, "cannot open the file (expected a readable " + what_ + ")");
+}
+
+bool LineReader::next(std::string& line) {
+  if (!std::getline(in_, line)) {
+    if (in_.bad())
+      throw_at(path_, line_number_ + 1, "read error (expected a readable file)");
+    return false;
+  }
+  ++line_number_;
+  if (line_number_ == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0)
+    line.erase(0, 3);
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  return true;
+}
+
+std::vector<std::string> split_path_list(const std::string& value, const std::string& option) {
+  std::error_code error;
+  if (!value.empty() && fs::exists(value, error))
+    return {value};
+  std::vector<std::string> paths;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos)
+      comma = value.size();
+    const auto part = trim_ascii(std::string_view(value).substr(start, comma - start));
+    if (!part.empty())
+      paths.emplace_back(part);
+    start = comma + 1;
+  }
+  if (paths.empty()) {
+    throw std::invalid_argument("option " + option + " is " + shown_text(value) +
+                                " (expected a file, a folder or comma-separated files)");
+  }
+  return paths;
+}
+
+std::vector<std::string> list_files(const std::string& folder) {
+  std::error_code error;
+  std::vector<std::string> files;
+  fs::directory_iterator it(folder, error);
+  if (error)
+    throw_at(folder, 0, "cannot list the folder: " + error.message());
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.')
+      continue;
+    std::error_code type_error;
+    if (!entry.is_regular_file(type_error))
+      continue;
+    files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+void require_exists(const std::string& path, const std::string& what) {
+  std::error_code error;
+  if (!fs::exists(path, error))
+    throw_at(path, 0, "no such file or directory (expected " + what + ")");
+}
+
+}  // namespace attnzoo
