@@ -7,6 +7,22 @@
 //               several files or a directory), or a prefix of each line (LABEL<sep>text)
 //   tsv         tab-separated columns: label and text chosen by name (with a header) or index
 //   conllu      CoNLL-U treebanks: a tag per word (UPOS by default, or XPOS)
+//
+// Where the splits come from:
+//   - A folder with the data set's own splits (listops: basic_train.tsv, basic_val.tsv,
+//     basic_test.tsv; conllu: UD's *-train.conllu, *-dev.conllu, *-test.conllu) gives them; the
+//     train file is required, a missing validation (or test) file is carved out of it by seed.
+//   - Anything else (one file, comma-separated files, a text-lines folder) is one pool of
+//     examples, split by seed: round(N * test_fraction) test and round(N * validation_fraction)
+//     validation examples, the rest training. The split is stratified by label (tagging: a plain
+//     seeded shuffle) and depends only on the labels in reading order, the two sizes and
+//     split_seed; datasets/text/seeded_split.h says how.
+//   - --test-data replaces the test split (a folder of own splits gives its test file; anything
+//     else all its examples); validation is then carved from --data (or read from its own file).
+// The vocabulary (words seen at least min_frequency times in training, most frequent first, ties
+// in byte order) and the label names (sorted) come from the training split; a label or tag in
+// validation or test that training never saw is an error naming it, the file and the line.
+// ListOps keeps its fixed 15-symbol vocabulary and labels "0".."9".
 
 #include <cstdint>
 #include <string>
@@ -25,12 +41,14 @@ struct TextDataOptions {
   /// seeded split of `data`.
   std::string test_data;
 
-  /// words (split on whitespace) | chars (UTF-8 code points) | bytes
+  /// words (split on whitespace) | chars (UTF-8 code points) | bytes; see datasets/tokenizer.h.
+  /// listops and conllu take words only (one symbol, or one tagged word, per token).
   std::string tokenizer = "words";
   /// Words seen fewer times than this in the training split map to the unknown token.
   int64_t min_frequency = 1;
+  /// ASCII A-Z only (not for listops).
   bool lowercase = false;
-  /// Examples longer than this are cut (0: no limit).
+  /// Examples longer than this are cut, tags with them (0: no limit).
   int64_t max_tokens = 0;
 
   /// Seeded splits, used when the dataset has no split of its own: fractions of all examples.
@@ -65,7 +83,10 @@ TextTask load_text_task(const TextDataOptions& options);
 
 /// Reads every example of `options.data` (for `attnzoo eval`) with an existing vocabulary and
 /// label names: unknown words map to the unknown token; an unknown label is an error naming the
-/// label, file and line.
+/// label, file and line. A folder gives all its files of the kind (*.tsv for listops, *.conllu,
+/// every data file for text-lines); listops without data gives the test split of
+/// make_generated_listops(options.listops). Tokenizer, lowercase and max_tokens should be the
+/// run's; `labelling` must match the kind (conllu), else std::invalid_argument.
 TokenDataset load_text_examples(const TextDataOptions& options, const Vocabulary& vocabulary,
                                 const std::vector<std::string>& label_names, bool labelling);
 
