@@ -11,11 +11,13 @@ namespace attnzoo::cli {
 
 int run_list(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"list", "list the registered attention variants", run_list},
       {"train", "train a model and report its metrics", run_train},
+      {"eval", "measure a trained run on another dataset of the same kind", run_eval},
   };
   return table;
 }

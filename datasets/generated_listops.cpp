@@ -15,7 +15,9 @@ std::vector<TokenExample> encode_listops(const std::vector<ListOpsExample>& exam
                                          const Vocabulary& vocabulary) {
   std::vector<TokenExample> out;
   out.reserve(examples.size());
-  for (const auto& e : examples) out.push_back({vocabulary.encode(split_whitespace(e.text)), e.label});
+  for (const auto& e : examples) {
+    out.push_back({vocabulary.encode(split_whitespace(e.text)), e.label, {}});
+  }
   return out;
 }
 

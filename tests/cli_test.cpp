@@ -124,3 +124,88 @@ TEST(Cli, TrainReadsConfigFileAndCommandLineWins) {
 }
 
 }  // namespace
+
+namespace {
+
+void write_lines(const fs::path& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path);
+  for (const auto& line : lines) out << line << "\n";
+}
+
+// Two classes of short lines, told apart by their words.
+void write_text_lines_dataset(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::vector<std::string> pos, neg;
+  for (int i = 0; i < 40; ++i) {
+    pos.push_back("good great fine nice " + std::to_string(i));
+    neg.push_back("bad awful poor sad " + std::to_string(i));
+  }
+  write_lines(dir / "train.pos", pos);
+  write_lines(dir / "train.neg", neg);
+}
+
+const char* kTinyTextTrain =
+    "train --dataset text-lines --d-model 16 --heads 2 --layers 1 --batch-size 8 --threads 1 "
+    "--lr 0.01 ";
+
+TEST(Cli, EvalMeasuresARunOnOtherDataWithItsVocabulary) {
+  auto dir = fresh_dir("eval");
+  write_text_lines_dataset(dir / "data");
+  auto train = attnzoo(std::string(kTinyTextTrain) + "--epochs 4 --data " +
+                       (dir / "data").string() + " --out " + (dir / "run").string());
+  ASSERT_EQ(train.status, 0) << train.output;
+  for (const char* file : {"config.ini", "model.json", "vocab.txt", "labels.txt", "best.pt"}) {
+    EXPECT_TRUE(fs::exists(dir / "run" / file)) << file;
+  }
+  write_lines(dir / "other.pos", {"good nice never-seen-word", "great fine"});
+  write_lines(dir / "other.neg", {"awful poor", "sad bad unknown-too"});
+  auto eval = attnzoo("eval --run " + (dir / "run").string() + " --dataset text-lines --data " +
+                      (dir / "other.pos").string() + "," + (dir / "other.neg").string() +
+                      " --json " + (dir / "eval.json").string());
+  ASSERT_EQ(eval.status, 0) << eval.output;
+  const auto json = read_file(dir / "eval.json");
+  EXPECT_TRUE(contains(json, "\"examples\": 4")) << json;
+  EXPECT_TRUE(contains(json, "\"accuracy\": 1.0")) << json << train.output;
+
+  write_lines(dir / "other.neutral", {"meh"});
+  auto unknown = attnzoo("eval --run " + (dir / "run").string() + " --dataset text-lines --data " +
+                         (dir / "other.neutral").string());
+  EXPECT_NE(unknown.status, 0);
+  EXPECT_TRUE(contains(unknown.output, "other.neutral:1")) << unknown.output;
+  EXPECT_TRUE(contains(unknown.output, "neutral")) << unknown.output;
+
+  auto wrong_kind = attnzoo("eval --run " + (dir / "run").string() + " --dataset tsv --data " +
+                            (dir / "other.pos").string());
+  EXPECT_EQ(wrong_kind.status, 2);
+  EXPECT_TRUE(contains(wrong_kind.output, "text-lines")) << wrong_kind.output;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, StoppedRunResumesWithItsOwnConfiguration) {
+  auto dir = fresh_dir("resume");
+  write_text_lines_dataset(dir / "data");
+  const std::string train = std::string(kTinyTextTrain) + "--epochs 3 --data " +
+                            (dir / "data").string() + " --out ";
+  auto whole = attnzoo(train + (dir / "whole").string());
+  ASSERT_EQ(whole.status, 0) << whole.output;
+  auto first = attnzoo(train + (dir / "split").string() + " --stop-after-epochs 1");
+  ASSERT_EQ(first.status, 0) << first.output;
+  EXPECT_TRUE(contains(first.output, "--resume")) << first.output;
+  EXPECT_FALSE(fs::exists(dir / "split" / "final.json"));
+  auto resumed = attnzoo("train --resume --out " + (dir / "split").string());
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  // Same metrics as the uninterrupted run (timings and memory aside).
+  auto metric = [](const std::string& json, const std::string& key) {
+    auto at = json.find("\"" + key + "\"");
+    return at == std::string::npos ? std::string() : json.substr(at, json.find('\n', at) - at);
+  };
+  const auto a = read_file(dir / "whole" / "final.json");
+  const auto b = read_file(dir / "split" / "final.json");
+  for (const char* key : {"test_accuracy", "val_accuracy", "best_epoch", "steps", "params"}) {
+    EXPECT_FALSE(metric(a, key).empty()) << key;
+    EXPECT_EQ(metric(a, key), metric(b, key)) << key;
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/token_dataset.h"
-#include "models/sequence_classifier.h"
+#include "models/text_model.h"
 #include "tests/test_util.h"
 #include "training/batching.h"
 #include "training/checkpoint.h"
@@ -35,16 +35,17 @@ TokenDataset random_dataset(int64_t count, int64_t vocab, int64_t classes, uint6
   return TokenDataset(examples);
 }
 
-std::shared_ptr<SequenceClassifierImpl> tiny_classifier(int64_t vocab, int64_t classes,
-                                                        const std::string& attention = "multihead") {
+std::shared_ptr<TextModelImpl> tiny_classifier(int64_t vocab, int64_t classes,
+                                               const std::string& attention = "multihead",
+                                               double dropout = 0.0) {
   AttentionConfig config;
   config.name = attention;
   config.d_model = 32;
   config.heads = 2;
-  return std::make_shared<SequenceClassifierImpl>(
-      SequenceClassifierOptions(vocab, classes, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
+  return std::make_shared<TextModelImpl>(
+      TextModelOptions(vocab, classes, EncoderOptions(EncoderLayerOptions(config).dropout(dropout), 1))
           .max_length(16)
-          .dropout(0.0));
+          .dropout(dropout));
 }
 
 fs::path fresh_dir(const std::string& name) {
@@ -144,6 +145,64 @@ TEST(Trainer, WritesRunDirectory) {
   fs::remove_all(dir);
 }
 
+TEST(Trainer, ResumedRunEndsLikeAnUninterruptedOne) {
+  auto data = random_dataset(40, 10, 3, 5);
+  auto validation = random_dataset(12, 10, 3, 6);
+  TrainerOptions options;
+  options.epochs = 4;
+  options.batch_size = 8;
+  options.log_every = 3;
+  // Dropout makes the run depend on the random state, which the checkpoint must carry.
+  auto fresh_model = [] {
+    torch::manual_seed(42);
+    return tiny_classifier(10, 3, "multihead", 0.2);
+  };
+  auto whole_dir = fresh_dir("whole");
+  options.out_dir = whole_dir.string();
+  auto whole_model = fresh_model();
+  auto whole = Trainer(whole_model, options).fit(data, validation, &validation);
+
+  auto split_dir = fresh_dir("split");
+  options.out_dir = split_dir.string();
+  options.stop_after_epochs = 2;
+  auto first = Trainer(fresh_model(), options).fit(data, validation, &validation);
+  EXPECT_FALSE(first.finished);
+  EXPECT_EQ(first.epochs_run, 2);
+  EXPECT_FALSE(fs::exists(split_dir / "final.json"));
+  options.stop_after_epochs = 0;
+  options.resume = true;
+  torch::manual_seed(7);  // a different random state in the new process must not matter
+  auto resumed_model = tiny_classifier(10, 3, "multihead", 0.2);
+  auto resumed = Trainer(resumed_model, options).fit(data, validation, &validation);
+
+  EXPECT_TRUE(resumed.finished);
+  EXPECT_EQ(resumed.steps, whole.steps);
+  EXPECT_EQ(resumed.best_epoch, whole.best_epoch);
+  EXPECT_EQ(resumed.best_validation.accuracy, whole.best_validation.accuracy);
+  EXPECT_EQ(resumed.test.accuracy, whole.test.accuracy);
+  EXPECT_EQ(resumed.test.loss, whole.test.loss);
+  auto whole_params = whole_model->parameters();
+  auto resumed_params = resumed_model->parameters();
+  ASSERT_EQ(whole_params.size(), resumed_params.size());
+  for (size_t i = 0; i < whole_params.size(); ++i) {
+    EXPECT_TRUE(torch::equal(whole_params[i], resumed_params[i])) << "parameter " << i;
+  }
+  // The resumed run's log continues where the first part stopped.
+  auto epoch_losses = [](const fs::path& dir) {
+    std::vector<double> losses;
+    std::ifstream metrics(dir / "metrics.jsonl");
+    for (std::string line; std::getline(metrics, line);) {
+      auto record = nlohmann::json::parse(line);
+      if (record["kind"] == "epoch") losses.push_back(record["val_loss"].get<double>());
+    }
+    return losses;
+  };
+  EXPECT_EQ(epoch_losses(split_dir), epoch_losses(whole_dir));
+  EXPECT_EQ(epoch_losses(whole_dir).size(), 4u);
+  fs::remove_all(whole_dir);
+  fs::remove_all(split_dir);
+}
+
 TEST(Trainer, LoadingAMissingOrForeignCheckpointNamesTheFile) {
   auto model = tiny_classifier(10, 2);
   try {
@@ -200,7 +259,7 @@ TEST(Batching, EveryExampleOnceDeterministicAndBucketed) {
 }
 
 TEST(Batching, PadsWithMaskAndKeepsLabels) {
-  TokenDataset data({{{5, 6, 7}, 1}, {{8}, 0}});
+  TokenDataset data({{{5, 6, 7}, 1, {}}, {{8}, 0, {}}});
   auto batch = data.batch({0, 1});
   EXPECT_TRUE(torch::equal(batch.inputs, torch::tensor({{5, 6, 7}, {8, 0, 0}})));
   EXPECT_TRUE(torch::equal(batch.mask, torch::tensor({{true, true, true}, {true, false, false}})));

@@ -11,14 +11,6 @@ namespace attnzoo {
 
 namespace fs = std::filesystem;
 
-void save_module(const torch::nn::Module& module, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  torch::serialize::OutputArchive archive;
-  module.save(archive);
-  archive.save_to(tmp);
-  fs::rename(tmp, path);
-}
-
 namespace {
 
 // Module::load replaces tensors whatever their shape; this checks every name and shape first, so
@@ -51,20 +43,78 @@ void load_checked(torch::nn::Module& module, torch::serialize::InputArchive& arc
   }
 }
 
+std::string first_line(const c10::Error& e) {
+  std::string what = e.what_without_backtrace();
+  return what.substr(0, what.find('\n'));
+}
+
+torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
+torch::Tensor scalar(double v) { return torch::tensor(v, torch::kFloat64); }
+
 }  // namespace
 
-void load_module(torch::nn::Module& module, const std::string& path) {
+void save_checkpoint(const std::string& path, const torch::nn::Module& model,
+                     const torch::optim::Optimizer* optimizer, const TrainingState* state) {
+  torch::serialize::OutputArchive archive, model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  if (state) {
+    archive.write("epoch", scalar(state->epoch));
+    archive.write("step", scalar(state->step));
+    archive.write("best_epoch", scalar(state->best_epoch));
+    archive.write("best_val_accuracy", scalar(state->best_val_accuracy));
+    archive.write("best_val_loss", scalar(state->best_val_loss));
+    archive.write("epochs_without_gain", scalar(state->epochs_without_gain));
+    archive.write("train_seconds", scalar(state->train_seconds));
+    if (state->rng_state.defined()) archive.write("rng_state", state->rng_state);
+  }
+  const std::string tmp = path + ".tmp";
+  archive.save_to(tmp);
+  fs::rename(tmp, path);
+}
+
+void load_checkpoint(const std::string& path, torch::nn::Module& model,
+                     torch::optim::Optimizer* optimizer, TrainingState* state) {
   if (!fs::exists(path)) throw std::runtime_error(path + ": checkpoint not found");
-  torch::serialize::InputArchive archive;
+  torch::serialize::InputArchive archive, model_archive;
   try {
     archive.load_from(path);
   } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    throw std::runtime_error(path + ": not a readable checkpoint (" +
-                             what.substr(0, what.find('\n')) + ")");
+    throw std::runtime_error(path + ": not a readable checkpoint (" + first_line(e) + ")");
   }
   try {
-    load_checked(module, archive, "");
+    if (!archive.try_read("model", model_archive)) throw std::runtime_error("it holds no model");
+    load_checked(model, model_archive, "");
+    if (optimizer) {
+      torch::serialize::InputArchive optimizer_archive;
+      if (!archive.try_read("optimizer", optimizer_archive)) {
+        throw std::runtime_error("it holds no optimizer state");
+      }
+      optimizer->load(optimizer_archive);
+    }
+    if (state) {
+      auto read = [&](const char* key) {
+        torch::Tensor t;
+        if (!archive.try_read(key, t)) throw std::runtime_error(std::string("it has no ") + key);
+        return t;
+      };
+      state->epoch = read("epoch").item<int64_t>();
+      state->step = read("step").item<int64_t>();
+      state->best_epoch = read("best_epoch").item<int64_t>();
+      state->best_val_accuracy = read("best_val_accuracy").item<double>();
+      state->best_val_loss = read("best_val_loss").item<double>();
+      state->epochs_without_gain = read("epochs_without_gain").item<int64_t>();
+      state->train_seconds = read("train_seconds").item<double>();
+      torch::Tensor rng;
+      if (archive.try_read("rng_state", rng)) state->rng_state = rng;
+    }
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path + ": not a checkpoint of this model: " + first_line(e));
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(path + ": not a checkpoint of this model: " + e.what());
   }

@@ -13,6 +13,7 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
+#include "models/compat.h"
 #include "training/batching.h"
 #include "training/checkpoint.h"
 #include "training/progress.h"
@@ -59,6 +60,10 @@ class MetricsLog {
   std::ofstream out_;
 };
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 Trainer::Trainer(std::shared_ptr<TaskModelImpl> model, TrainerOptions options)
@@ -92,16 +97,16 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
                          const BatchSource* test) {
   TORCH_CHECK(train.size() > 0, "the training split is empty");
   TORCH_CHECK(validation.size() > 0, "the validation split is empty");
+  const bool has_dir = !options_.out_dir.empty();
+  TORCH_CHECK(has_dir || !options_.resume, "resuming needs the run directory");
+  const std::string best_path = has_dir ? (fs::path(options_.out_dir) / "best.pt").string() : "";
+  const std::string last_path = has_dir ? (fs::path(options_.out_dir) / "last.pt").string() : "";
+  if (has_dir) fs::create_directories(options_.out_dir);
   torch::manual_seed(options_.seed);
   model_->to(options_.device);
-  if (!options_.out_dir.empty()) fs::create_directories(options_.out_dir);
-  const std::string best_path =
-      options_.out_dir.empty() ? "" : (fs::path(options_.out_dir) / "best.pt").string();
-  const std::string last_path =
-      options_.out_dir.empty() ? "" : (fs::path(options_.out_dir) / "last.pt").string();
 
-  // Decoupled weight decay on weight matrices only: biases, norms and embeddings-as-vectors
-  // (1-D tensors) are not decayed.
+  // Decoupled weight decay on weight matrices only: biases, norms and single vectors are not
+  // decayed.
   std::vector<torch::Tensor> decayed, not_decayed;
   for (const auto& p : model_->parameters()) {
     if (!p.requires_grad()) continue;
@@ -119,15 +124,28 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   const int64_t total_steps = steps_per_epoch * options_.epochs;
   const auto warmup = static_cast<int64_t>(options_.warmup_fraction * total_steps);
 
+  TrainingState state;
+  std::string best_state;  // the best model in memory, when there is no run directory
+  if (options_.resume) {
+    load_checkpoint(last_path, *model_, &optimizer, &state);
+    if (state.rng_state.defined()) compat::set_cpu_rng_state(state.rng_state);
+    fmt::print(stderr, "resuming {} after epoch {} (step {})\n", options_.out_dir, state.epoch,
+               state.step);
+  }
+
   MetricsLog log(options_.out_dir);
   TrainResult result;
   result.params = count_parameters(*model_);
-  result.best_validation.accuracy = -1.0;
-  int64_t epochs_without_gain = 0;
-  std::string best_state;
   const auto start = std::chrono::steady_clock::now();
+  const double previous_seconds = state.train_seconds;
+  int64_t epochs_this_run = 0;
+  bool early_stop = false;
 
-  for (int64_t epoch = 1; epoch <= options_.epochs; ++epoch) {
+  for (int64_t epoch = state.epoch + 1; epoch <= options_.epochs && !early_stop; ++epoch) {
+    if (options_.stop_after_epochs > 0 && epochs_this_run == options_.stop_after_epochs) {
+      result.finished = false;
+      break;
+    }
     model_->train();
     auto batches = make_batches(train, options_.batch_size, true, options_.seed * 1000003 + epoch);
     Progress progress(fmt::format("epoch {}/{}", epoch, options_.epochs),
@@ -135,7 +153,7 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
     double loss_sum = 0.0;
     int64_t examples = 0;
     for (size_t i = 0; i < batches.size(); ++i) {
-      const double lr = warmup_cosine_lr(options_.lr, result.steps, warmup, total_steps);
+      const double lr = warmup_cosine_lr(options_.lr, state.step, warmup, total_steps);
       for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
       auto batch = train.batch(batches[i]).to(options_.device);
       optimizer.zero_grad();
@@ -144,19 +162,19 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
       if (!std::isfinite(loss_value)) {
         throw std::runtime_error(fmt::format(
             "loss became {} at step {} (epoch {}, batch {}); try a lower --lr or --clip-norm",
-            loss_value, result.steps + 1, epoch, i + 1));
+            loss_value, state.step + 1, epoch, i + 1));
       }
       loss.backward();
       if (options_.clip_norm > 0) {
         torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_norm);
       }
       optimizer.step();
-      ++result.steps;
+      ++state.step;
       loss_sum += loss_value * batch.size();
       examples += batch.size();
       progress.update(static_cast<int64_t>(i + 1), fmt::format("loss {:.4f}", loss_value));
-      if (result.steps % options_.log_every == 0) {
-        log.write({{"kind", "step"}, {"step", result.steps}, {"epoch", epoch},
+      if (state.step % options_.log_every == 0) {
+        log.write({{"kind", "step"}, {"step", state.step}, {"epoch", epoch},
                    {"loss", loss_value}, {"lr", lr}});
       }
     }
@@ -164,34 +182,52 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
     auto val = evaluate(validation);
     progress.finish(fmt::format("loss {:.4f} | val loss {:.4f} acc {:.4f}", train_loss, val.loss,
                                 val.accuracy));
-    result.epochs_run = epoch;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    log.write({{"kind", "epoch"}, {"epoch", epoch}, {"step", result.steps},
+    log.write({{"kind", "epoch"}, {"epoch", epoch}, {"step", state.step},
                {"train_loss", train_loss}, {"val_loss", val.loss}, {"val_accuracy", val.accuracy},
-               {"seconds", seconds}});
-    if (val.accuracy > result.best_validation.accuracy) {
-      result.best_validation = val;
-      result.best_epoch = epoch;
-      epochs_without_gain = 0;
-      best_state = module_state(*model_);
-      if (!best_path.empty()) save_module(*model_, best_path);
-    } else if (options_.patience > 0 && ++epochs_without_gain >= options_.patience) {
+               {"seconds", previous_seconds + seconds_since(start)}});
+    state.epoch = epoch;
+    ++epochs_this_run;
+    if (val.accuracy > state.best_val_accuracy) {
+      state.best_val_accuracy = val.accuracy;
+      state.best_val_loss = val.loss;
+      state.best_epoch = epoch;
+      state.epochs_without_gain = 0;
+      if (has_dir) {
+        save_checkpoint(best_path, *model_);
+      } else {
+        best_state = module_state(*model_);
+      }
+    } else if (options_.patience > 0 && ++state.epochs_without_gain >= options_.patience) {
       fmt::print(stderr, "early stop: no better validation accuracy for {} epochs\n",
                  options_.patience);
-      break;
+      early_stop = true;
+    }
+    if (has_dir) {
+      state.rng_state = compat::cpu_rng_state();
+      state.train_seconds = previous_seconds + seconds_since(start);
+      save_checkpoint(last_path, *model_, &optimizer, &state);
     }
   }
-  result.train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!last_path.empty()) save_module(*model_, last_path);
+  result.train_seconds = previous_seconds + seconds_since(start);
+  result.steps = state.step;
+  result.epochs_run = state.epoch;
+  result.best_epoch = state.best_epoch;
+  result.best_validation.accuracy = state.best_val_accuracy;
+  result.best_validation.loss = state.best_val_loss;
+  result.best_validation.examples = validation.size();
+  result.peak_rss_bytes = peak_rss_bytes();
+  if (!result.finished) return result;
+
   // Report the test metric of the selected (best validation) model, not of the last epoch.
-  restore_module_state(*model_, best_state);
+  if (has_dir) {
+    load_checkpoint(best_path, *model_);
+  } else {
+    restore_module_state(*model_, best_state);
+  }
   model_->to(options_.device);
   if (test) result.test = evaluate(*test);
-  result.peak_rss_bytes = peak_rss_bytes();
 
-  if (!options_.out_dir.empty()) {
+  if (has_dir) {
     json final_json = {{"test_accuracy", result.test.accuracy},
                        {"test_examples", result.test.examples},
                        {"val_accuracy", result.best_validation.accuracy},

@@ -33,6 +33,10 @@ struct TrainerOptions {
   torch::Device device = torch::kCPU;
   /// Run directory for metrics.jsonl, checkpoints and final.json; empty writes nothing.
   std::string out_dir;
+  /// Continue the run in `out_dir` from its last checkpoint (the end of its last whole epoch).
+  bool resume = false;
+  /// Stop this invocation after this many epochs (0: no limit); the run can be resumed later.
+  int64_t stop_after_epochs = 0;
   /// Extra fields written into final.json (e.g. model and dataset names).
   std::vector<std::pair<std::string, std::string>> tags;
 };
@@ -52,6 +56,8 @@ struct TrainResult {
   int64_t params = 0;
   double train_seconds = 0.0;
   int64_t peak_rss_bytes = 0;
+  /// False when this invocation stopped at `stop_after_epochs` before the run's end.
+  bool finished = true;
 };
 
 class Trainer {
@@ -60,7 +66,9 @@ class Trainer {
 
   /// Trains on `train`, selects the epoch with the best validation accuracy, and reports that
   /// model's accuracy on `test` (when given). Throws std::runtime_error if the loss stops being
-  /// finite, naming the step.
+  /// finite, naming the step. With a run directory, each epoch ends with `last.pt` (model,
+  /// optimizer, counters, random state) and, when validation improved, `best.pt`; a resumed run
+  /// continues from `last.pt` and ends exactly as an uninterrupted one would.
   TrainResult fit(const BatchSource& train, const BatchSource& validation,
                   const BatchSource* test = nullptr);
 

@@ -1,4 +1,4 @@
-#include "models/sequence_classifier.h"
+#include "models/text_model.h"
 
 #include <stdexcept>
 
@@ -14,12 +14,12 @@ Pooling parse_pooling(const std::string& name) {
   throw std::invalid_argument("pooling must be 'cls' or 'mean', got '" + name + "'");
 }
 
-SequenceClassifierImpl::SequenceClassifierImpl(const SequenceClassifierOptions& options_)
+TextModelImpl::TextModelImpl(const TextModelOptions& options_)
     : options(options_) {
   TORCH_CHECK(options.vocab_size() > 0, "vocab_size must be positive");
   TORCH_CHECK(options.num_classes() > 1, "a classifier needs at least two classes");
   const int64_t d = d_model();
-  const bool with_cls = options.pooling() == Pooling::kCls;
+  const bool with_cls = uses_cls_token();
   embedding = register_module("embedding", torch::nn::Embedding(options.vocab_size(), d));
   torch::nn::init::normal_(embedding->weight, 0.0, 0.02);
   positional = register_module(
@@ -35,18 +35,19 @@ SequenceClassifierImpl::SequenceClassifierImpl(const SequenceClassifierOptions& 
   head = register_module("head", torch::nn::Linear(d, options.num_classes()));
 }
 
-torch::Tensor SequenceClassifierImpl::forward(const torch::Tensor& tokens,
+torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens,
                                               const torch::Tensor& mask) {
   TORCH_CHECK(tokens.dim() == 2, "tokens must be [batch, length], got ", tokens.sizes());
   TORCH_CHECK(mask.sizes() == tokens.sizes(), "mask ", mask.sizes(), " must match tokens ",
               tokens.sizes());
   auto x = embedding(tokens);
   auto m = mask;
-  if (options.pooling() == Pooling::kCls) {
+  if (uses_cls_token()) {
     x = torch::cat({cls.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1);
     m = torch::cat({torch::ones({mask.size(0), 1}, mask.options()), mask}, 1);
   }
   auto h = encoder(dropout(positional(x)), m);
+  if (options.labelling()) return head(h);
   torch::Tensor pooled;
   if (options.pooling() == Pooling::kCls) {
     pooled = h.select(1, 0);

@@ -1,5 +1,7 @@
 #pragma once
-// Token sequence -> class: embedding + positional encoding -> encoder -> pooling -> linear head.
+// Token sequences -> logits: embedding + positional encoding -> encoder -> head. The head either
+// classifies the sequence (pooling by a [CLS] token or by the mean over real tokens) or labels
+// every token ("I saw a saw" -> PRON VERB DET NOUN).
 
 #include <string>
 
@@ -22,8 +24,8 @@ enum class Pooling {
 const char* to_string(Pooling pooling);
 Pooling parse_pooling(const std::string& name);  // throws std::invalid_argument
 
-struct SequenceClassifierOptions {
-  SequenceClassifierOptions(int64_t vocab_size, int64_t num_classes, EncoderOptions encoder)
+struct TextModelOptions {
+  TextModelOptions(int64_t vocab_size, int64_t num_classes, EncoderOptions encoder)
       : vocab_size_(vocab_size), num_classes_(num_classes), encoder_(std::move(encoder)) {}
   TORCH_ARG(int64_t, vocab_size);
   TORCH_ARG(int64_t, num_classes);
@@ -32,28 +34,32 @@ struct SequenceClassifierOptions {
   TORCH_ARG(int64_t, max_length) = 512;
   TORCH_ARG(PositionalKind, positional) = PositionalKind::kSinusoidal;
   TORCH_ARG(Pooling, pooling) = Pooling::kCls;
+  /// A label per token ([B, n, C] logits) instead of one per sequence; pooling is then unused.
+  TORCH_ARG(bool, labelling) = false;
   /// Dropout on the embeddings.
   TORCH_ARG(double, dropout) = 0.1;
 };
 
-class SequenceClassifierImpl : public TaskModelImpl {
+class TextModelImpl : public TaskModelImpl {
  public:
-  explicit SequenceClassifierImpl(const SequenceClassifierOptions& options);
+  explicit TextModelImpl(const TextModelOptions& options);
 
-  /// tokens [B, n] int64, mask [B, n] bool (true at real tokens) -> logits [B, num_classes]
+  /// tokens [B, n] int64, mask [B, n] bool (true at real tokens) -> logits [B, num_classes], or
+  /// [B, n, num_classes] when labelling
   torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& mask);
   torch::Tensor forward(const Batch& batch) override { return forward(batch.inputs, batch.mask); }
 
   int64_t d_model() const { return options.encoder().layer().attention().d_model; }
+  bool uses_cls_token() const { return !options.labelling() && options.pooling() == Pooling::kCls; }
 
-  SequenceClassifierOptions options;
+  TextModelOptions options;
   torch::nn::Embedding embedding{nullptr};
   PositionalEncoding positional{nullptr};
-  torch::Tensor cls;  ///< [d_model], only with Pooling::kCls
+  torch::Tensor cls;  ///< [d_model], only when classifying with Pooling::kCls
   torch::nn::Dropout dropout{nullptr};
   Encoder encoder{nullptr};
   torch::nn::Linear head{nullptr};
 };
-TORCH_MODULE(SequenceClassifier);
+TORCH_MODULE(TextModel);
 
 }  // namespace attnzoo

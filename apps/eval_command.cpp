@@ -1,0 +1,66 @@
+// `attnzoo eval`: the best checkpoint of a run, measured on every example of another dataset of
+// the same kind, with the run's own vocabulary and label names.
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/text_run.h"
+#include "training/checkpoint.h"
+#include "training/runtime.h"
+
+namespace attnzoo::cli {
+
+int run_eval(const std::vector<std::string>& args) {
+  std::string run_dir, json_path, device;
+  int threads = 0;
+  TextDataOptions data;
+  int64_t batch_size = 64;
+  po::options_description options("Evaluation");
+  options.add_options()
+      ("run", po::value<std::string>(&run_dir)->required(), "run directory written by train")
+      ("dataset", po::value<std::string>(&data.kind)->required(), "dataset kind (as trained)")
+      ("data", po::value<std::string>(&data.data)->required(), "file, directory or files")
+      ("json", po::value<std::string>(&json_path)->default_value(""), "also write the metrics here")
+      ("batch-size", po::value<int64_t>(&batch_size)->default_value(batch_size), "batch size");
+  options.add(runtime_options(device, threads));
+  po::variables_map vm;
+  if (!parse("eval", "--run DIR --dataset KIND --data PATH [--json FILE]", options, args, vm)) {
+    return 0;
+  }
+  auto run = load_text_run(run_dir);
+  if (data.kind != run.options.data.kind) {
+    throw UsageError("--dataset " + data.kind + ": the run was trained on " + run.options.data.kind);
+  }
+  // The run's reading settings (tokenizer, columns, ...), with the new data.
+  TextDataOptions reading = run.options.data;
+  reading.data = data.data;
+  reading.test_data.clear();
+  auto examples = load_text_examples(reading, run.vocabulary, run.label_names, run.facts.labelling);
+  if (examples.max_length() > run.facts.max_positions) {
+    throw std::runtime_error(fmt::format("{}: an example has {} tokens, the model accepts at most {}",
+                                         data.data, examples.max_length(),
+                                         run.facts.max_positions));
+  }
+  auto model = build_text_model(run.options, run.facts);
+  load_checkpoint((std::filesystem::path(run_dir) / "best.pt").string(), *model);
+  use_threads(threads);
+  TrainerOptions trainer_options;
+  trainer_options.device = resolve_device(device);
+  trainer_options.batch_size = batch_size;
+  model->to(trainer_options.device);
+  auto result = Trainer(model, trainer_options).evaluate(examples);
+  fmt::print("{} on {}: accuracy {:.4f}, loss {:.4f}, {} examples\n", run_dir, data.data,
+             result.accuracy, result.loss, result.examples);
+  if (!json_path.empty()) {
+    nlohmann::json out = {{"accuracy", result.accuracy}, {"loss", result.loss},
+                          {"examples", result.examples}, {"run", run_dir},
+                          {"dataset", data.kind}, {"data", data.data}};
+    std::ofstream(json_path) << out.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace attnzoo::cli

@@ -1,0 +1,61 @@
+#pragma once
+// What `attnzoo train` takes for a text run, and how `attnzoo eval` rebuilds the same model from
+// the run directory: config.ini (the resolved options), model.json (facts resolved from the data:
+// vocabulary size, classes, labelling, positions), vocab.txt and labels.txt.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apps/command.h"
+#include "datasets/text_datasets.h"
+#include "models/text_model.h"
+#include "training/trainer.h"
+
+namespace attnzoo::cli {
+
+struct TextRunOptions {
+  AttentionConfig attention;
+  TextDataOptions data;
+  int64_t layers = 2;
+  int64_t mlp_dim = 0;
+  int64_t max_positions = 0;
+  double dropout = 0.1;
+  std::string positional = "sinusoidal";
+  std::string pooling = "cls";
+  TrainerOptions trainer;
+  std::string device = "auto";
+  int threads = 0;
+};
+
+/// Every option of `attnzoo train`, bound to `run`.
+po::options_description text_run_options(TextRunOptions& run);
+
+/// Converts string choices (score, positional, pooling) after parsing; UsageError when bad.
+void finish_text_run_options(const po::variables_map& vm, TextRunOptions& run);
+
+/// What the data decides about the model.
+struct TextModelFacts {
+  int64_t vocab_size = 0;
+  int64_t num_classes = 0;
+  bool labelling = false;
+  int64_t max_positions = 0;
+};
+
+std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
+                                                const TextModelFacts& facts);
+
+/// Writes config.ini, model.json, vocab.txt and labels.txt into the run directory.
+void save_text_run(const std::string& dir, const po::variables_map& vm, const TextModelFacts& facts,
+                   const TextTask& task);
+
+/// A trained run read back: its options, facts, vocabulary and label names.
+struct LoadedTextRun {
+  TextRunOptions options;
+  TextModelFacts facts;
+  Vocabulary vocabulary;
+  std::vector<std::string> label_names;
+};
+LoadedTextRun load_text_run(const std::string& dir);
+
+}  // namespace attnzoo::cli
