@@ -12,12 +12,16 @@ namespace attnzoo::cli {
 int run_list(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
+int run_patterns(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"list", "list the registered attention variants", run_list},
       {"train", "train a model and report its metrics", run_train},
       {"eval", "measure a trained run on another dataset of the same kind", run_eval},
+      {"bench", "time attention variants against dense and torch-mha, with peak memory", run_bench},
+      {"patterns", "draw each sparse variant's allowed (query, key) pairs as PNG", run_patterns},
   };
   return table;
 }
