@@ -31,14 +31,18 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
            const po::positional_options_description* positional) {
   std::string config_file;
   po::options_description general("General");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
   general.add_options()("help,h", "show this help")(
       "config", po::value<std::string>(&config_file),
       "read options from an INI file (key = value); command-line flags win");
+  // clang-format on
   po::options_description all;
   all.add(general).add(options);
 
   auto parser = po::command_line_parser(args).options(all);
-  if (positional) parser.positional(*positional);
+  if (positional)
+    parser.positional(*positional);
   po::store(parser.run(), vm);
   if (vm.count("help")) {
     fmt::print("usage: attnzoo {} {}\n", command, usage);
@@ -48,7 +52,8 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
   if (vm.count("config")) {
     const auto path = vm["config"].as<std::string>();
     std::ifstream in(path);
-    if (!in) throw UsageError("cannot open config file '" + path + "'");
+    if (!in)
+      throw UsageError("cannot open config file '" + path + "'");
     try {
       // Values already stored from the command line are kept: po::store never overwrites.
       po::store(po::parse_config_file(in, options, /*allow_unregistered=*/false), vm);
@@ -62,6 +67,8 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
 
 po::options_description attention_options(AttentionConfig& config) {
   po::options_description options("Attention");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
   options.add_options()
       ("model", po::value<std::string>(&config.name)->default_value(config.name),
        "attention variant (see `attnzoo list`)")
@@ -104,6 +111,7 @@ po::options_description attention_options(AttentionConfig& config) {
        "bigbird: seed of the random blocks")
       ("kernel-block", po::value<int64_t>(&config.kernel_block)->default_value(config.kernel_block),
        "truncated, local, stride, longformer: kernel block size (0: automatic; speed only)");
+  // clang-format on
   return options;
 }
 
@@ -134,9 +142,12 @@ void finish_attention_options(const po::variables_map& vm, AttentionConfig& conf
 
 po::options_description runtime_options(std::string& device, int& threads) {
   po::options_description options("Runtime");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
   options.add_options()
       ("device", po::value<std::string>(&device)->default_value("auto"), "cpu | cuda | cuda:N | auto")
       ("threads", po::value<int>(&threads)->default_value(0), "CPU threads (0: all cores)");
+  // clang-format on
   return options;
 }
 

@@ -15,7 +15,7 @@ namespace po = boost::program_options;
 /// A sub-command: `attnzoo NAME [options]`.
 struct Command {
   const char* name;
-  const char* summary;                        ///< one line for `attnzoo --help`
+  const char* summary;                               ///< one line for `attnzoo --help`
   int (*run)(const std::vector<std::string>& args);  ///< args after the sub-command's name
 };
 

@@ -19,12 +19,15 @@ int run_eval(const std::vector<std::string>& args) {
   TextDataOptions data;
   int64_t batch_size = 64;
   po::options_description options("Evaluation");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
   options.add_options()
       ("run", po::value<std::string>(&run_dir)->required(), "run directory written by train")
       ("dataset", po::value<std::string>(&data.kind)->required(), "dataset kind (as trained)")
       ("data", po::value<std::string>(&data.data)->required(), "file, directory or files")
       ("json", po::value<std::string>(&json_path)->default_value(""), "also write the metrics here")
       ("batch-size", po::value<int64_t>(&batch_size)->default_value(batch_size), "batch size");
+  // clang-format on
   options.add(runtime_options(device, threads));
   po::variables_map vm;
   if (!parse("eval", "--run DIR --dataset KIND --data PATH [--json FILE]", options, args, vm)) {
@@ -32,7 +35,8 @@ int run_eval(const std::vector<std::string>& args) {
   }
   auto run = load_text_run(run_dir);
   if (data.kind != run.options.data.kind) {
-    throw UsageError("--dataset " + data.kind + ": the run was trained on " + run.options.data.kind);
+    throw UsageError("--dataset " + data.kind + ": the run was trained on " +
+                     run.options.data.kind);
   }
   // The run's reading settings (tokenizer, columns, ...), with the new data.
   TextDataOptions reading = run.options.data;
@@ -40,9 +44,9 @@ int run_eval(const std::vector<std::string>& args) {
   reading.test_data.clear();
   auto examples = load_text_examples(reading, run.vocabulary, run.label_names, run.facts.labelling);
   if (examples.max_length() > run.facts.max_positions) {
-    throw std::runtime_error(fmt::format("{}: an example has {} tokens, the model accepts at most {}",
-                                         data.data, examples.max_length(),
-                                         run.facts.max_positions));
+    throw std::runtime_error(
+        fmt::format("{}: an example has {} tokens, the model accepts at most {}", data.data,
+                    examples.max_length(), run.facts.max_positions));
   }
   auto model = build_text_model(run.options, run.facts);
   load_checkpoint((std::filesystem::path(run_dir) / "best.pt").string(), *model);
@@ -57,7 +61,7 @@ int run_eval(const std::vector<std::string>& args) {
   if (!json_path.empty()) {
     nlohmann::json out = {{"accuracy", result.accuracy}, {"loss", result.loss},
                           {"examples", result.examples}, {"run", run_dir},
-                          {"dataset", data.kind}, {"data", data.data}};
+                          {"dataset", data.kind},        {"data", data.data}};
     std::ofstream(json_path) << out.dump(2) << "\n";
   }
   return 0;

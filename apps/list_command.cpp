@@ -10,7 +10,8 @@ namespace attnzoo::cli {
 int run_list(const std::vector<std::string>& args) {
   po::options_description options("Options");
   po::variables_map vm;
-  if (!parse("list", "", options, args, vm)) return 0;
+  if (!parse("list", "", options, args, vm))
+    return 0;
   for (const auto& entry : attention_registry()) {
     fmt::print("{:<12} {}\n", entry.name, entry.description);
   }

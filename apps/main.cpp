@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const auto& command : attnzoo::cli::commands()) {
-    if (args[0] != command.name) continue;
+    if (args[0] != command.name)
+      continue;
     try {
       return command.run({args.begin() + 1, args.end()});
     } catch (const attnzoo::cli::UsageError& e) {

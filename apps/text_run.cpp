@@ -19,6 +19,8 @@ po::options_description text_run_options(TextRunOptions& run) {
   auto& listops = data.listops;
   auto& trainer = run.trainer;
   po::options_description data_options("Data");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
   data_options.add_options()
       ("dataset", po::value<std::string>(&data.kind)->default_value(data.kind),
        ("dataset kind: " + text_dataset_kinds()).c_str())
@@ -65,7 +67,10 @@ po::options_description text_run_options(TextRunOptions& run) {
            ->default_value(listops.expressions.max_args), "generated listops: most arguments")
       ("data-seed", po::value<uint64_t>(&listops.seed)->default_value(listops.seed),
        "generated listops: seed");
+  // clang-format on
   po::options_description model("Model");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
   model.add_options()
       ("layers", po::value<int64_t>(&run.layers)->default_value(run.layers), "encoder layers")
       ("mlp-dim", po::value<int64_t>(&run.mlp_dim)->default_value(run.mlp_dim),
@@ -77,7 +82,10 @@ po::options_description text_run_options(TextRunOptions& run) {
        "classification pooling: cls | mean")
       ("max-positions", po::value<int64_t>(&run.max_positions)->default_value(run.max_positions),
        "longest input the model accepts (0: the longest in the data)");
+  // clang-format on
   po::options_description training("Training");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
   training.add_options()
       ("out", po::value<std::string>(&trainer.out_dir)->default_value("runs/latest"),
        "run directory")
@@ -104,8 +112,12 @@ po::options_description text_run_options(TextRunOptions& run) {
        "seed of initialisation and batch order")
       ("log-every", po::value<int64_t>(&trainer.log_every)->default_value(trainer.log_every),
        "steps between log lines off a terminal");
+  // clang-format on
   po::options_description all;
-  all.add(attention_options(run.attention)).add(data_options).add(model).add(training)
+  all.add(attention_options(run.attention))
+      .add(data_options)
+      .add(model)
+      .add(training)
       .add(runtime_options(run.device, run.threads));
   return all;
 }
@@ -139,10 +151,14 @@ namespace {
 std::string escape_line(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out += c;
   }
   return out;
 }
@@ -162,15 +178,18 @@ std::string unescape_line(const std::string& s) {
 
 std::string lines_file(const std::vector<std::string>& items) {
   std::string text;
-  for (const auto& item : items) text += escape_line(item) + "\n";
+  for (const auto& item : items)
+    text += escape_line(item) + "\n";
   return text;
 }
 
 std::vector<std::string> read_lines_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": missing from the run directory");
+  if (!in)
+    throw std::runtime_error(path.string() + ": missing from the run directory");
   std::vector<std::string> items;
-  for (std::string line; std::getline(in, line);) items.push_back(unescape_line(line));
+  for (std::string line; std::getline(in, line);)
+    items.push_back(unescape_line(line));
   return items;
 }
 
@@ -179,14 +198,21 @@ std::string resolved_config(const po::variables_map& vm) {
   std::ostringstream out;
   for (const auto& [key, value] : vm) {
     // Per-invocation switches are not part of the run's configuration.
-    if (key == "config" || key == "help" || key == "resume" || key == "stop-after-epochs") continue;
+    if (key == "config" || key == "help" || key == "resume" || key == "stop-after-epochs")
+      continue;
     const auto& v = value.value();
-    if (auto s = boost::any_cast<std::string>(&v)) out << key << " = " << *s << "\n";
-    else if (auto i = boost::any_cast<int64_t>(&v)) out << key << " = " << *i << "\n";
-    else if (auto n = boost::any_cast<int>(&v)) out << key << " = " << *n << "\n";
-    else if (auto u = boost::any_cast<uint64_t>(&v)) out << key << " = " << *u << "\n";
-    else if (auto b = boost::any_cast<bool>(&v)) out << key << " = " << (*b ? "true" : "false") << "\n";
-    else if (auto d = boost::any_cast<double>(&v)) out << key << " = " << fmt::format("{}", *d) << "\n";
+    if (auto s = boost::any_cast<std::string>(&v))
+      out << key << " = " << *s << "\n";
+    else if (auto i = boost::any_cast<int64_t>(&v))
+      out << key << " = " << *i << "\n";
+    else if (auto n = boost::any_cast<int>(&v))
+      out << key << " = " << *n << "\n";
+    else if (auto u = boost::any_cast<uint64_t>(&v))
+      out << key << " = " << *u << "\n";
+    else if (auto b = boost::any_cast<bool>(&v))
+      out << key << " = " << (*b ? "true" : "false") << "\n";
+    else if (auto d = boost::any_cast<double>(&v))
+      out << key << " = " << fmt::format("{}", *d) << "\n";
   }
   return out.str();
 }
@@ -203,19 +229,22 @@ void save_text_run(const std::string& dir, const po::variables_map& vm, const Te
                           {"max_positions", facts.max_positions},
                           {"dataset", task.name}};
   write_file_atomically((fs::path(dir) / "model.json").string(), model.dump(2) + "\n");
-  write_file_atomically((fs::path(dir) / "vocab.txt").string(), lines_file(task.vocabulary.tokens()));
+  write_file_atomically((fs::path(dir) / "vocab.txt").string(),
+                        lines_file(task.vocabulary.tokens()));
   write_file_atomically((fs::path(dir) / "labels.txt").string(), lines_file(task.label_names));
 }
 
 LoadedTextRun load_text_run(const std::string& dir) {
   LoadedTextRun run;
   const fs::path root(dir);
-  if (!fs::is_directory(root)) throw UsageError("--run " + dir + ": not a run directory");
+  if (!fs::is_directory(root))
+    throw UsageError("--run " + dir + ": not a run directory");
   po::options_description options = text_run_options(run.options);
   po::variables_map vm;
   const auto config_path = (root / "config.ini").string();
   std::ifstream config(config_path);
-  if (!config) throw std::runtime_error(config_path + ": missing from the run directory");
+  if (!config)
+    throw std::runtime_error(config_path + ": missing from the run directory");
   try {
     po::store(po::parse_config_file(config, options, /*allow_unregistered=*/false), vm);
     po::notify(vm);
@@ -225,7 +254,8 @@ LoadedTextRun load_text_run(const std::string& dir) {
   }
   const auto model_path = root / "model.json";
   std::ifstream model_file(model_path);
-  if (!model_file) throw std::runtime_error(model_path.string() + ": missing from the run directory");
+  if (!model_file)
+    throw std::runtime_error(model_path.string() + ": missing from the run directory");
   try {
     auto model = nlohmann::json::parse(model_file);
     run.facts.vocab_size = model.at("vocab_size").get<int64_t>();
@@ -237,7 +267,8 @@ LoadedTextRun load_text_run(const std::string& dir) {
   }
   auto tokens = read_lines_file(root / "vocab.txt");
   // Ids 0 and 1 are the padding and unknown tokens every Vocabulary starts with.
-  for (size_t i = 2; i < tokens.size(); ++i) run.vocabulary.add(tokens[i]);
+  for (size_t i = 2; i < tokens.size(); ++i)
+    run.vocabulary.add(tokens[i]);
   if (run.vocabulary.size() != run.facts.vocab_size) {
     throw std::runtime_error((root / "vocab.txt").string() + ": has " +
                              std::to_string(run.vocabulary.size()) + " tokens, model.json says " +

@@ -22,7 +22,8 @@ double majority_share(const TokenDataset& data, int64_t classes) {
   int64_t total = 0;
   for (const auto& e : data.examples()) {
     if (data.labelling()) {
-      for (auto tag : e.tags) ++counts[static_cast<size_t>(tag)];
+      for (auto tag : e.tags)
+        ++counts[static_cast<size_t>(tag)];
       total += static_cast<int64_t>(e.tags.size());
     } else {
       ++counts[static_cast<size_t>(e.label)];
@@ -39,12 +40,14 @@ int run_train(const std::vector<std::string>& args) {
   TextRunOptions run;
   auto options = text_run_options(run);
   po::variables_map vm;
-  if (!parse("train", "[options]", options, args, vm)) return 0;
+  if (!parse("train", "[options]", options, args, vm))
+    return 0;
   if (run.trainer.resume) {
     // A resumed run keeps its own configuration; flags given now still win.
     const auto config_path = std::filesystem::path(run.trainer.out_dir) / "config.ini";
     std::ifstream config(config_path);
-    if (!config) throw UsageError("--resume: " + config_path.string() + " not found");
+    if (!config)
+      throw UsageError("--resume: " + config_path.string() + " not found");
     po::store(po::parse_config_file(config, options, /*allow_unregistered=*/false), vm);
     po::notify(vm);
   }
@@ -52,12 +55,14 @@ int run_train(const std::vector<std::string>& args) {
   run.trainer.device = resolve_device(run.device);
   const int threads = use_threads(run.threads);
 
-  fmt::print("loading {}{}\n", run.data.kind, run.data.data.empty() ? " (generated)" : " from " + run.data.data);
+  fmt::print("loading {}{}\n", run.data.kind,
+             run.data.data.empty() ? " (generated)" : " from " + run.data.data);
   std::fflush(stdout);
   auto task = load_text_task(run.data);
-  fmt::print("{}: {} train / {} validation / {} test examples, {} tokens in the vocabulary, {} {}\n",
-             task.name, task.train.size(), task.validation.size(), task.test.size(),
-             task.vocabulary.size(), task.num_classes(), task.labelling ? "tags" : "classes");
+  fmt::print(
+      "{}: {} train / {} validation / {} test examples, {} tokens in the vocabulary, {} {}\n",
+      task.name, task.train.size(), task.validation.size(), task.test.size(),
+      task.vocabulary.size(), task.num_classes(), task.labelling ? "tags" : "classes");
 
   TextModelFacts facts;
   facts.vocab_size = task.vocabulary.size();
@@ -65,16 +70,20 @@ int run_train(const std::vector<std::string>& args) {
   facts.labelling = task.labelling;
   facts.max_positions = run.max_positions > 0 ? run.max_positions : task.max_length();
   if (task.max_length() > facts.max_positions) {
-    throw UsageError(fmt::format("--max-positions {} is shorter than the longest example ({} tokens); "
-                                 "raise it or cut examples with --max-tokens",
-                                 facts.max_positions, task.max_length()));
+    throw UsageError(
+        fmt::format("--max-positions {} is shorter than the longest example ({} tokens); "
+                    "raise it or cut examples with --max-tokens",
+                    facts.max_positions, task.max_length()));
   }
+  torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_text_model(run, facts);
-  if (!run.trainer.resume) save_text_run(run.trainer.out_dir, vm, facts, task);
+  if (!run.trainer.resume)
+    save_text_run(run.trainer.out_dir, vm, facts, task);
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
-  fmt::print("model: {} attention, {} layers, d_model {}, {} heads, {} parameters; {} ({} threads)\n",
-             run.attention.name, run.layers, run.attention.d_model, run.attention.heads,
-             count_parameters(*model), run.trainer.device.str(), threads);
+  fmt::print(
+      "model: {} attention, {} layers, d_model {}, {} heads, {} parameters; {} ({} threads)\n",
+      run.attention.name, run.layers, run.attention.d_model, run.attention.heads,
+      count_parameters(*model), run.trainer.device.str(), threads);
   std::fflush(stdout);  // before the progress bar starts on stderr
 
   Trainer trainer(model, run.trainer);

@@ -6,8 +6,10 @@ namespace attnzoo {
 
 Vocabulary listops_vocabulary() {
   Vocabulary vocabulary;
-  for (const char* symbol : {"[MIN", "[MAX", "[MED", "[SM", "]"}) vocabulary.add(symbol);
-  for (int digit = 0; digit < 10; ++digit) vocabulary.add(std::to_string(digit));
+  for (const char* symbol : {"[MIN", "[MAX", "[MED", "[SM", "]"})
+    vocabulary.add(symbol);
+  for (int digit = 0; digit < 10; ++digit)
+    vocabulary.add(std::to_string(digit));
   return vocabulary;
 }
 
@@ -25,7 +27,8 @@ TextTask make_generated_listops(const GeneratedListOpsOptions& options) {
   TextTask task;
   task.name = "listops";
   task.vocabulary = listops_vocabulary();
-  for (int digit = 0; digit < 10; ++digit) task.label_names.push_back(std::to_string(digit));
+  for (int digit = 0; digit < 10; ++digit)
+    task.label_names.push_back(std::to_string(digit));
   // One draw of distinct expressions, cut into splits, keeps the splits disjoint.
   auto all = generate_listops(options.train + options.validation + options.test,
                               options.expressions, options.seed);

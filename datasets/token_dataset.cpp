@@ -7,7 +7,8 @@ namespace attnzoo {
 Batch TokenDataset::batch(const std::vector<int64_t>& indices) const {
   const auto count = static_cast<int64_t>(indices.size());
   int64_t longest = 1;
-  for (auto i : indices) longest = std::max(longest, length(i));
+  for (auto i : indices)
+    longest = std::max(longest, length(i));
   auto tokens = torch::full({count, longest}, Vocabulary::kPad, torch::kInt64);
   auto mask = torch::zeros({count, longest}, torch::kBool);
   auto labels = labelling_ ? torch::full({count, longest}, kIgnoreLabel, torch::kInt64)
@@ -23,16 +24,19 @@ Batch TokenDataset::batch(const std::vector<int64_t>& indices) const {
     for (size_t j = 0; j < example.tokens.size(); ++j) {
       tokens_a[row][static_cast<int64_t>(j)] = example.tokens[j];
       mask_a[row][static_cast<int64_t>(j)] = true;
-      if (labelling_) labels_p[row * longest + static_cast<int64_t>(j)] = example.tags[j];
+      if (labelling_)
+        labels_p[row * longest + static_cast<int64_t>(j)] = example.tags[j];
     }
-    if (!labelling_) labels_p[row] = example.label;
+    if (!labelling_)
+      labels_p[row] = example.label;
   }
   return {tokens, mask, labels};
 }
 
 int64_t TokenDataset::max_length() const {
   int64_t longest = 0;
-  for (const auto& e : examples_) longest = std::max(longest, static_cast<int64_t>(e.tokens.size()));
+  for (const auto& e : examples_)
+    longest = std::max(longest, static_cast<int64_t>(e.tokens.size()));
   return longest;
 }
 

@@ -16,7 +16,9 @@
 namespace attnzoo::compat {
 
 /// "MAJOR.MINOR.PATCH" of the LibTorch attnzoo was compiled against.
-inline const char* torch_version() { return TORCH_VERSION; }
+inline const char* torch_version() {
+  return TORCH_VERSION;
+}
 
 /// The state of LibTorch's default CPU random generator (dropout, initialisation), to save with a
 /// checkpoint so that a resumed run draws the same numbers as one never stopped.

@@ -12,8 +12,8 @@ EncoderLayerImpl::EncoderLayerImpl(const EncoderLayerOptions& options_) : option
   const int64_t d = options.attention().d_model;
   const int64_t hidden = options.mlp_dim() > 0 ? options.mlp_dim() : 4 * d;
   attention = register_module("attention", make_attention(options.attention()));
-  attention_norm = register_module("attention_norm", torch::nn::LayerNorm(
-                                                        torch::nn::LayerNormOptions({d})));
+  attention_norm =
+      register_module("attention_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   mlp_norm = register_module("mlp_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   mlp_in = register_module("mlp_in", torch::nn::Linear(d, hidden));
   mlp_out = register_module("mlp_out", torch::nn::Linear(hidden, d));
@@ -38,7 +38,8 @@ EncoderImpl::EncoderImpl(const EncoderOptions& options_) : options(options_) {
 
 torch::Tensor EncoderImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
   auto h = x;
-  for (auto& layer : layers) h = layer(h, mask);
+  for (auto& layer : layers)
+    h = layer(h, mask);
   return final_norm(h);
 }
 

@@ -20,11 +20,14 @@ const char* to_string(PositionalKind kind) {
 }
 
 PositionalKind parse_positional(const std::string& name) {
-  if (name == "none") return PositionalKind::kNone;
-  if (name == "sinusoidal") return PositionalKind::kSinusoidal;
-  if (name == "learned") return PositionalKind::kLearned;
-  throw std::invalid_argument("positional encoding must be 'none', 'sinusoidal' or 'learned', got '" +
-                              name + "'");
+  if (name == "none")
+    return PositionalKind::kNone;
+  if (name == "sinusoidal")
+    return PositionalKind::kSinusoidal;
+  if (name == "learned")
+    return PositionalKind::kLearned;
+  throw std::invalid_argument(
+      "positional encoding must be 'none', 'sinusoidal' or 'learned', got '" + name + "'");
 }
 
 torch::Tensor sinusoidal_table(int64_t length, int64_t d_model) {
@@ -63,7 +66,8 @@ void PositionalEncodingImpl::reset() {
 }
 
 torch::Tensor PositionalEncodingImpl::forward(const torch::Tensor& x) {
-  if (options.kind() == PositionalKind::kNone) return x;
+  if (options.kind() == PositionalKind::kNone)
+    return x;
   const int64_t n = x.size(1);
   TORCH_CHECK(n <= options.max_length(), "sequence of length ", n,
               " is longer than the positional encoding's max_length ", options.max_length());

@@ -6,16 +6,19 @@
 
 namespace attnzoo {
 
-const char* to_string(Pooling pooling) { return pooling == Pooling::kCls ? "cls" : "mean"; }
+const char* to_string(Pooling pooling) {
+  return pooling == Pooling::kCls ? "cls" : "mean";
+}
 
 Pooling parse_pooling(const std::string& name) {
-  if (name == "cls") return Pooling::kCls;
-  if (name == "mean") return Pooling::kMean;
+  if (name == "cls")
+    return Pooling::kCls;
+  if (name == "mean")
+    return Pooling::kMean;
   throw std::invalid_argument("pooling must be 'cls' or 'mean', got '" + name + "'");
 }
 
-TextModelImpl::TextModelImpl(const TextModelOptions& options_)
-    : options(options_) {
+TextModelImpl::TextModelImpl(const TextModelOptions& options_) : options(options_) {
   TORCH_CHECK(options.vocab_size() > 0, "vocab_size must be positive");
   TORCH_CHECK(options.num_classes() > 1, "a classifier needs at least two classes");
   const int64_t d = d_model();
@@ -35,8 +38,7 @@ TextModelImpl::TextModelImpl(const TextModelOptions& options_)
   head = register_module("head", torch::nn::Linear(d, options.num_classes()));
 }
 
-torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens,
-                                              const torch::Tensor& mask) {
+torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::Tensor& mask) {
   TORCH_CHECK(tokens.dim() == 2, "tokens must be [batch, length], got ", tokens.sizes());
   TORCH_CHECK(mask.sizes() == tokens.sizes(), "mask ", mask.sizes(), " must match tokens ",
               tokens.sizes());
@@ -47,7 +49,8 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens,
     m = torch::cat({torch::ones({mask.size(0), 1}, mask.options()), mask}, 1);
   }
   auto h = encoder(dropout(positional(x)), m);
-  if (options.labelling()) return head(h);
+  if (options.labelling())
+    return head(h);
   torch::Tensor pooled;
   if (options.pooling() == Pooling::kCls) {
     pooled = h.select(1, 0);

@@ -24,10 +24,12 @@ Run attnzoo(const std::string& args) {
   Run run;
   const std::string command = std::string(ATTNZOO_BINARY) + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return run;
+  if (!pipe)
+    return run;
   std::array<char, 4096> buffer{};
   size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    run.output.append(buffer.data(), n);
   const int raw = pclose(pipe);
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return run;
@@ -129,7 +131,8 @@ namespace {
 
 void write_lines(const fs::path& path, const std::vector<std::string>& lines) {
   std::ofstream out(path);
-  for (const auto& line : lines) out << line << "\n";
+  for (const auto& line : lines)
+    out << line << "\n";
 }
 
 // Two classes of short lines, told apart by their words.
@@ -184,8 +187,8 @@ TEST(Cli, EvalMeasuresARunOnOtherDataWithItsVocabulary) {
 TEST(Cli, StoppedRunResumesWithItsOwnConfiguration) {
   auto dir = fresh_dir("resume");
   write_text_lines_dataset(dir / "data");
-  const std::string train = std::string(kTinyTextTrain) + "--epochs 3 --data " +
-                            (dir / "data").string() + " --out ";
+  const std::string train =
+      std::string(kTinyTextTrain) + "--epochs 3 --data " + (dir / "data").string() + " --out ";
   auto whole = attnzoo(train + (dir / "whole").string());
   ASSERT_EQ(whole.status, 0) << whole.output;
   auto first = attnzoo(train + (dir / "split").string() + " --stop-after-epochs 1");

@@ -27,7 +27,9 @@ SelfAttention textbook_layer(Score score, Normalization normalization) {
   return layer;
 }
 
-torch::Tensor textbook_input() { return torch::tensor({{{1.0, 0.0}, {0.0, 1.0}, {1.0, 1.0}}}); }
+torch::Tensor textbook_input() {
+  return torch::tensor({{{1.0, 0.0}, {0.0, 1.0}, {1.0, 1.0}}});
+}
 
 TEST(DenseAttention, TextbookThreeTokensByHand) {
   auto layer = textbook_layer(Score::kDot, Normalization::kSoftmax);
@@ -36,8 +38,7 @@ TEST(DenseAttention, TextbookThreeTokensByHand) {
   EXPECT_TENSOR_NEAR(layer->query(a)[0][0], torch::tensor({1.0, 0.0}), 1e-7);
   EXPECT_TENSOR_NEAR(layer->key(a)[0], torch::tensor({{1.0, 0.0}, {0.0, 2.0}, {1.0, 2.0}}), 1e-7);
   // v1 = W^v a1 = (1, 0), v2 = (1, 1), v3 = (2, 1).
-  EXPECT_TENSOR_NEAR(layer->value(a)[0], torch::tensor({{1.0, 0.0}, {1.0, 1.0}, {2.0, 1.0}}),
-                     1e-7);
+  EXPECT_TENSOR_NEAR(layer->value(a)[0], torch::tensor({{1.0, 0.0}, {1.0, 1.0}, {2.0, 1.0}}), 1e-7);
   // alpha_1i = q1 . k_i / sqrt(2) = (1, 0, 1) / sqrt(2) = (0.7071068, 0, 0.7071068)
   // softmax: e^0.7071068 = 2.0281150, sum = 2 * 2.0281150 + 1 = 5.0562300
   //   alpha'_1 = (2.0281150 / 5.0562300, 1 / 5.0562300, 2.0281150 / 5.0562300)
@@ -143,7 +144,8 @@ TEST(DenseAttention, PermutationEquivariantWithoutPositionalEncoding) {
   auto perm = torch::tensor({3, 0, 5, 1, 4, 2});
   for (const auto& config : dense_configs()) {
     auto layer = make_attention(config);
-    PositionalEncoding none(PositionalEncodingOptions(config.d_model, n).kind(PositionalKind::kNone));
+    PositionalEncoding none(
+        PositionalEncodingOptions(config.d_model, n).kind(PositionalKind::kNone));
     PositionalEncoding sinusoidal(PositionalEncodingOptions(config.d_model, n));
     auto x = torch::randn({2, n, config.d_model});
     auto px = x.index_select(1, perm);
@@ -196,15 +198,16 @@ TEST(DenseAttention, GradientsReachEveryParameterInFloat64) {
   for (const auto& config : dense_configs()) {
     auto layer = make_attention(config);
     layer->to(torch::kFloat64);
-    auto x = torch::randn({2, 5, config.d_model}, torch::dtype(torch::kFloat64).requires_grad(true));
+    auto x =
+        torch::randn({2, 5, config.d_model}, torch::dtype(torch::kFloat64).requires_grad(true));
     auto result = layer->forward(x, lengths_to_mask({5, 3}, 5));
     EXPECT_EQ(result.output.scalar_type(), torch::kFloat64);
     (result.output * torch::randn_like(result.output)).sum().backward();
     EXPECT_GT(x.grad().abs().sum().item<double>(), 0.0) << describe(config);
     for (const auto& p : layer->named_parameters()) {
       ASSERT_TRUE(p.value().grad().defined()) << describe(config) << " " << p.key();
-      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << describe(config) << " "
-                                                                   << p.key();
+      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0)
+          << describe(config) << " " << p.key();
     }
   }
 }
@@ -225,8 +228,8 @@ TEST(DenseAttention, GradientMatchesFiniteDifferencesInFloat64) {
     auto direction = torch::randn_like(x);
     const double eps = 1e-6;
     torch::NoGradGuard no_grad;
-    double numeric = (loss(x + eps * direction) - loss(x - eps * direction)).item<double>() /
-                     (2 * eps);
+    double numeric =
+        (loss(x + eps * direction) - loss(x - eps * direction)).item<double>() / (2 * eps);
     double analytic = (xg.grad() * direction).sum().item<double>();
     EXPECT_NEAR(numeric, analytic, 1e-6 * std::max(1.0, std::abs(analytic))) << describe(config);
   }

@@ -9,7 +9,8 @@ namespace attnzoo::testing {
 /// Largest absolute difference between two tensors of the same shape.
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   EXPECT_EQ(a.sizes(), b.sizes());
-  if (a.numel() == 0) return 0.0;
+  if (a.numel() == 0)
+    return 0.0;
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
 
@@ -19,7 +20,8 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
 /// A [B, n] bool mask, true at real tokens, with the given real length for each example.
 inline torch::Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t n) {
   auto mask = torch::zeros({static_cast<int64_t>(lengths.size()), n}, torch::kBool);
-  for (size_t b = 0; b < lengths.size(); ++b) mask[b].narrow(0, 0, lengths[b]).fill_(true);
+  for (size_t b = 0; b < lengths.size(); ++b)
+    mask[b].narrow(0, 0, lengths[b]).fill_(true);
   return mask;
 }
 

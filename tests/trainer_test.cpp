@@ -28,7 +28,8 @@ TokenDataset random_dataset(int64_t count, int64_t vocab, int64_t classes, uint6
   for (int64_t i = 0; i < count; ++i) {
     TokenExample e;
     const int64_t length = 3 + static_cast<int64_t>(rng() % 6);
-    for (int64_t j = 0; j < length; ++j) e.tokens.push_back(2 + static_cast<int64_t>(rng() % (vocab - 2)));
+    for (int64_t j = 0; j < length; ++j)
+      e.tokens.push_back(2 + static_cast<int64_t>(rng() % (vocab - 2)));
     e.label = static_cast<int64_t>(rng() % classes);
     examples.push_back(e);
   }
@@ -43,13 +44,15 @@ std::shared_ptr<TextModelImpl> tiny_classifier(int64_t vocab, int64_t classes,
   config.d_model = 32;
   config.heads = 2;
   return std::make_shared<TextModelImpl>(
-      TextModelOptions(vocab, classes, EncoderOptions(EncoderLayerOptions(config).dropout(dropout), 1))
+      TextModelOptions(vocab, classes,
+                       EncoderOptions(EncoderLayerOptions(config).dropout(dropout), 1))
           .max_length(16)
           .dropout(dropout));
 }
 
 fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("attnzoo_test_" + name + "_" + std::to_string(::getpid()));
+  auto dir =
+      fs::temp_directory_path() / ("attnzoo_test_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir;
 }
@@ -68,7 +71,8 @@ TEST(Trainer, TinyModelOverfitsTinyDataset) {
     Trainer trainer(model, options);
     const double before = trainer.evaluate(data).accuracy;
     auto result = trainer.fit(data, data);
-    EXPECT_EQ(result.best_validation.accuracy, 1.0) << attention << " (started at " << before << ")";
+    EXPECT_EQ(result.best_validation.accuracy, 1.0)
+        << attention << " (started at " << before << ")";
     EXPECT_EQ(trainer.evaluate(data).accuracy, result.best_validation.accuracy) << attention;
   }
 }
@@ -193,7 +197,8 @@ TEST(Trainer, ResumedRunEndsLikeAnUninterruptedOne) {
     std::ifstream metrics(dir / "metrics.jsonl");
     for (std::string line; std::getline(metrics, line);) {
       auto record = nlohmann::json::parse(line);
-      if (record["kind"] == "epoch") losses.push_back(record["val_loss"].get<double>());
+      if (record["kind"] == "epoch")
+        losses.push_back(record["val_loss"].get<double>());
     }
     return losses;
   };

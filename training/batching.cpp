@@ -11,7 +11,8 @@ namespace {
 // std::shuffle's algorithm is unspecified; this Fisher-Yates gives the same order everywhere.
 template <typename T>
 void portable_shuffle(std::vector<T>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[rng() % i]);
+  for (size_t i = items.size(); i > 1; --i)
+    std::swap(items[i - 1], items[rng() % i]);
 }
 
 }  // namespace
@@ -36,7 +37,8 @@ std::vector<std::vector<int64_t>> make_batches(const BatchSource& source, int64_
   for (int64_t begin = 0; begin < n; begin += batch_size) {
     batches.emplace_back(order.begin() + begin, order.begin() + std::min(n, begin + batch_size));
   }
-  if (shuffle) portable_shuffle(batches, rng);
+  if (shuffle)
+    portable_shuffle(batches, rng);
   return batches;
 }
 

@@ -48,8 +48,12 @@ std::string first_line(const c10::Error& e) {
   return what.substr(0, what.find('\n'));
 }
 
-torch::Tensor scalar(int64_t v) { return torch::tensor(v, torch::kInt64); }
-torch::Tensor scalar(double v) { return torch::tensor(v, torch::kFloat64); }
+torch::Tensor scalar(int64_t v) {
+  return torch::tensor(v, torch::kInt64);
+}
+torch::Tensor scalar(double v) {
+  return torch::tensor(v, torch::kFloat64);
+}
 
 }  // namespace
 
@@ -71,7 +75,8 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
     archive.write("best_val_loss", scalar(state->best_val_loss));
     archive.write("epochs_without_gain", scalar(state->epochs_without_gain));
     archive.write("train_seconds", scalar(state->train_seconds));
-    if (state->rng_state.defined()) archive.write("rng_state", state->rng_state);
+    if (state->rng_state.defined())
+      archive.write("rng_state", state->rng_state);
   }
   const std::string tmp = path + ".tmp";
   archive.save_to(tmp);
@@ -80,7 +85,8 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
 
 void load_checkpoint(const std::string& path, torch::nn::Module& model,
                      torch::optim::Optimizer* optimizer, TrainingState* state) {
-  if (!fs::exists(path)) throw std::runtime_error(path + ": checkpoint not found");
+  if (!fs::exists(path))
+    throw std::runtime_error(path + ": checkpoint not found");
   torch::serialize::InputArchive archive, model_archive;
   try {
     archive.load_from(path);
@@ -88,7 +94,8 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model,
     throw std::runtime_error(path + ": not a readable checkpoint (" + first_line(e) + ")");
   }
   try {
-    if (!archive.try_read("model", model_archive)) throw std::runtime_error("it holds no model");
+    if (!archive.try_read("model", model_archive))
+      throw std::runtime_error("it holds no model");
     load_checked(model, model_archive, "");
     if (optimizer) {
       torch::serialize::InputArchive optimizer_archive;
@@ -100,7 +107,8 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model,
     if (state) {
       auto read = [&](const char* key) {
         torch::Tensor t;
-        if (!archive.try_read(key, t)) throw std::runtime_error(std::string("it has no ") + key);
+        if (!archive.try_read(key, t))
+          throw std::runtime_error(std::string("it has no ") + key);
         return t;
       };
       state->epoch = read("epoch").item<int64_t>();
@@ -111,7 +119,8 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model,
       state->epochs_without_gain = read("epochs_without_gain").item<int64_t>();
       state->train_seconds = read("train_seconds").item<double>();
       torch::Tensor rng;
-      if (archive.try_read("rng_state", rng)) state->rng_state = rng;
+      if (archive.try_read("rng_state", rng))
+        state->rng_state = rng;
     }
   } catch (const c10::Error& e) {
     throw std::runtime_error(path + ": not a checkpoint of this model: " + first_line(e));
@@ -139,9 +148,11 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(tmp + ": cannot open for writing");
+    if (!out)
+      throw std::runtime_error(tmp + ": cannot open for writing");
     out << text;
-    if (!out.flush()) throw std::runtime_error(tmp + ": write failed");
+    if (!out.flush())
+      throw std::runtime_error(tmp + ": write failed");
   }
   fs::rename(tmp, path);
 }

@@ -18,7 +18,7 @@ struct TrainingState {
   double best_val_loss = 0.0;
   int64_t epochs_without_gain = 0;
   double train_seconds = 0.0;  ///< over every invocation of the run
-  torch::Tensor rng_state;  ///< LibTorch's CPU generator
+  torch::Tensor rng_state;     ///< LibTorch's CPU generator
 };
 
 /// Saves the model, and the optimizer and state when given.

@@ -9,13 +9,17 @@
 namespace attnzoo {
 
 std::string format_duration(double seconds) {
-  if (seconds < 60) return fmt::format("{:.1f}s", seconds);
+  if (seconds < 60)
+    return fmt::format("{:.1f}s", seconds);
   auto s = static_cast<int64_t>(seconds);
-  if (s < 3600) return fmt::format("{}m{:02d}s", s / 60, s % 60);
+  if (s < 3600)
+    return fmt::format("{}m{:02d}s", s / 60, s % 60);
   return fmt::format("{}h{:02d}m", s / 3600, (s % 3600) / 60);
 }
 
-bool Progress::stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+bool Progress::stderr_is_terminal() {
+  return isatty(STDERR_FILENO) == 1;
+}
 
 Progress::Progress(std::string label, int64_t total, int64_t every)
     : label_(std::move(label)),
@@ -29,7 +33,8 @@ void Progress::update(int64_t step, const std::string& status) {
   if (terminal_) {
     // Redrawing more than ~10 times a second only costs time.
     auto now = std::chrono::steady_clock::now();
-    if (step < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    if (step < total_ && now - last_draw_ < std::chrono::milliseconds(100))
+      return;
     last_draw_ = now;
     draw(step, status, false);
   } else if (step % every_ == 0 || step == total_) {
@@ -37,7 +42,9 @@ void Progress::update(int64_t step, const std::string& status) {
   }
 }
 
-void Progress::finish(const std::string& status) { draw(total_, status, true); }
+void Progress::finish(const std::string& status) {
+  draw(total_, status, true);
+}
 
 void Progress::draw(int64_t step, const std::string& status, bool final) {
   const double elapsed =

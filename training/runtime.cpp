@@ -9,8 +9,10 @@
 namespace attnzoo {
 
 torch::Device resolve_device(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
-  if (name == "cpu") return torch::kCPU;
+  if (name == "auto")
+    return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  if (name == "cpu")
+    return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available()) {
       throw std::invalid_argument("--device " + name +
@@ -26,7 +28,8 @@ torch::Device resolve_device(const std::string& name) {
 }
 
 int use_threads(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0)
+    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   return threads;
 }

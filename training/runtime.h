@@ -13,6 +13,8 @@ torch::Device resolve_device(const std::string& name);
 
 /// Sets LibTorch's intra-op thread count; 0 means one per hardware thread. Returns the count set.
 int use_threads(int threads);
-inline int use_all_cores() { return use_threads(0); }
+inline int use_all_cores() {
+  return use_threads(0);
+}
 
 }  // namespace attnzoo

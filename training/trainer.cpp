@@ -9,9 +9,9 @@
 #include <stdexcept>
 
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
+#include <nlohmann/json.hpp>
 
 #include "models/compat.h"
 #include "training/batching.h"
@@ -33,7 +33,8 @@ torch::Tensor classification_loss(const torch::Tensor& logits, const torch::Tens
 int64_t count_parameters(const torch::nn::Module& module) {
   int64_t total = 0;
   for (const auto& p : module.parameters()) {
-    if (p.requires_grad()) total += p.numel();
+    if (p.requires_grad())
+      total += p.numel();
   }
   return total;
 }
@@ -50,10 +51,12 @@ namespace {
 class MetricsLog {
  public:
   explicit MetricsLog(const std::string& dir) {
-    if (!dir.empty()) out_.open(fs::path(dir) / "metrics.jsonl", std::ios::app);
+    if (!dir.empty())
+      out_.open(fs::path(dir) / "metrics.jsonl", std::ios::app);
   }
   void write(const json& record) {
-    if (out_.is_open()) out_ << record.dump() << "\n" << std::flush;
+    if (out_.is_open())
+      out_ << record.dump() << "\n" << std::flush;
   }
 
  private:
@@ -101,7 +104,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   TORCH_CHECK(has_dir || !options_.resume, "resuming needs the run directory");
   const std::string best_path = has_dir ? (fs::path(options_.out_dir) / "best.pt").string() : "";
   const std::string last_path = has_dir ? (fs::path(options_.out_dir) / "last.pt").string() : "";
-  if (has_dir) fs::create_directories(options_.out_dir);
+  if (has_dir)
+    fs::create_directories(options_.out_dir);
   torch::manual_seed(options_.seed);
   model_->to(options_.device);
 
@@ -109,13 +113,14 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   // decayed.
   std::vector<torch::Tensor> decayed, not_decayed;
   for (const auto& p : model_->parameters()) {
-    if (!p.requires_grad()) continue;
+    if (!p.requires_grad())
+      continue;
     (p.dim() >= 2 ? decayed : not_decayed).push_back(p);
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decayed, std::make_unique<torch::optim::AdamWOptions>(
-                                   torch::optim::AdamWOptions(options_.lr)
-                                       .weight_decay(options_.weight_decay)));
+  groups.emplace_back(
+      decayed, std::make_unique<torch::optim::AdamWOptions>(
+                   torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay)));
   groups.emplace_back(not_decayed, std::make_unique<torch::optim::AdamWOptions>(
                                        torch::optim::AdamWOptions(options_.lr).weight_decay(0.0)));
   torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(options_.lr));
@@ -128,7 +133,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   std::string best_state;  // the best model in memory, when there is no run directory
   if (options_.resume) {
     load_checkpoint(last_path, *model_, &optimizer, &state);
-    if (state.rng_state.defined()) compat::set_cpu_rng_state(state.rng_state);
+    if (state.rng_state.defined())
+      compat::set_cpu_rng_state(state.rng_state);
     fmt::print(stderr, "resuming {} after epoch {} (step {})\n", options_.out_dir, state.epoch,
                state.step);
   }
@@ -154,7 +160,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
     int64_t examples = 0;
     for (size_t i = 0; i < batches.size(); ++i) {
       const double lr = warmup_cosine_lr(options_.lr, state.step, warmup, total_steps);
-      for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+      for (auto& group : optimizer.param_groups())
+        group.options().set_lr(lr);
       auto batch = train.batch(batches[i]).to(options_.device);
       optimizer.zero_grad();
       auto loss = classification_loss(model_->forward(batch), batch.labels);
@@ -174,16 +181,23 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
       examples += batch.size();
       progress.update(static_cast<int64_t>(i + 1), fmt::format("loss {:.4f}", loss_value));
       if (state.step % options_.log_every == 0) {
-        log.write({{"kind", "step"}, {"step", state.step}, {"epoch", epoch},
-                   {"loss", loss_value}, {"lr", lr}});
+        log.write({{"kind", "step"},
+                   {"step", state.step},
+                   {"epoch", epoch},
+                   {"loss", loss_value},
+                   {"lr", lr}});
       }
     }
     const double train_loss = loss_sum / std::max<int64_t>(1, examples);
     auto val = evaluate(validation);
     progress.finish(fmt::format("loss {:.4f} | val loss {:.4f} acc {:.4f}", train_loss, val.loss,
                                 val.accuracy));
-    log.write({{"kind", "epoch"}, {"epoch", epoch}, {"step", state.step},
-               {"train_loss", train_loss}, {"val_loss", val.loss}, {"val_accuracy", val.accuracy},
+    log.write({{"kind", "epoch"},
+               {"epoch", epoch},
+               {"step", state.step},
+               {"train_loss", train_loss},
+               {"val_loss", val.loss},
+               {"val_accuracy", val.accuracy},
                {"seconds", previous_seconds + seconds_since(start)}});
     state.epoch = epoch;
     ++epochs_this_run;
@@ -216,7 +230,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   result.best_validation.loss = state.best_val_loss;
   result.best_validation.examples = validation.size();
   result.peak_rss_bytes = peak_rss_bytes();
-  if (!result.finished) return result;
+  if (!result.finished)
+    return result;
 
   // Report the test metric of the selected (best validation) model, not of the last epoch.
   if (has_dir) {
@@ -225,7 +240,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
     restore_module_state(*model_, best_state);
   }
   model_->to(options_.device);
-  if (test) result.test = evaluate(*test);
+  if (test)
+    result.test = evaluate(*test);
 
   if (has_dir) {
     json final_json = {{"test_accuracy", result.test.accuracy},
@@ -237,7 +253,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
                        {"params", result.params},
                        {"train_seconds", result.train_seconds},
                        {"peak_rss_bytes", result.peak_rss_bytes}};
-    for (const auto& [key, value] : options_.tags) final_json[key] = value;
+    for (const auto& [key, value] : options_.tags)
+      final_json[key] = value;
     write_file_atomically((fs::path(options_.out_dir) / "final.json").string(),
                           final_json.dump(2) + "\n");
   }

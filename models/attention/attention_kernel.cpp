@@ -6,19 +6,27 @@
 
 namespace attnzoo {
 
-const char* to_string(Normalization n) { return n == Normalization::kSoftmax ? "softmax" : "relu"; }
+const char* to_string(Normalization n) {
+  return n == Normalization::kSoftmax ? "softmax" : "relu";
+}
 
-const char* to_string(Score s) { return s == Score::kDot ? "dot" : "additive"; }
+const char* to_string(Score s) {
+  return s == Score::kDot ? "dot" : "additive";
+}
 
 Normalization parse_normalization(const std::string& name) {
-  if (name == "softmax") return Normalization::kSoftmax;
-  if (name == "relu") return Normalization::kRelu;
+  if (name == "softmax")
+    return Normalization::kSoftmax;
+  if (name == "relu")
+    return Normalization::kRelu;
   throw std::invalid_argument("normalization must be 'softmax' or 'relu', got '" + name + "'");
 }
 
 Score parse_score(const std::string& name) {
-  if (name == "dot") return Score::kDot;
-  if (name == "additive") return Score::kAdditive;
+  if (name == "dot")
+    return Score::kDot;
+  if (name == "additive")
+    return Score::kAdditive;
   throw std::invalid_argument("score must be 'dot' or 'additive', got '" + name + "'");
 }
 
@@ -37,7 +45,8 @@ torch::Tensor normalize_scores(const torch::Tensor& scores, const torch::Tensor&
     auto count = allowed_b.sum(-1, /*keepdim=*/true).clamp_min(1).to(scores.scalar_type());
     return torch::relu(scores).masked_fill(~allowed_b, 0.0) / count;
   }
-  if (!allowed.defined()) return torch::softmax(scores, -1);
+  if (!allowed.defined())
+    return torch::softmax(scores, -1);
   // Rows with no allowed key would be softmax(-inf, ..., -inf) = NaN; give them finite scores and
   // zero them afterwards, so neither the output nor the gradient ever sees a NaN.
   auto allowed_b = allowed.expand_as(scores);
@@ -48,7 +57,8 @@ torch::Tensor normalize_scores(const torch::Tensor& scores, const torch::Tensor&
 }
 
 torch::Tensor key_padding_to_allowed(const torch::Tensor& mask) {
-  if (!mask.defined()) return {};
+  if (!mask.defined())
+    return {};
   TORCH_CHECK(mask.dim() == 2 && mask.scalar_type() == torch::kBool,
               "key padding mask must be a [batch, length] bool tensor, got ", mask.sizes(), " ",
               mask.scalar_type());

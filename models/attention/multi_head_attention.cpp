@@ -16,9 +16,8 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(const MultiHeadAttentionOptions& 
 }
 
 void MultiHeadAttentionImpl::reset() {
-  TORCH_CHECK(options.heads() > 0 && options.d_model() % options.heads() == 0,
-              "heads (", options.heads(), ") must be positive and divide d_model (",
-              options.d_model(), ")");
+  TORCH_CHECK(options.heads() > 0 && options.d_model() % options.heads() == 0, "heads (",
+              options.heads(), ") must be positive and divide d_model (", options.d_model(), ")");
   auto linear = [&] {
     return torch::nn::Linear(
         torch::nn::LinearOptions(options.d_model(), options.d_model()).bias(options.bias()));
@@ -41,8 +40,8 @@ AttentionOutput MultiHeadAttentionImpl::forward(const torch::Tensor& x, const to
   auto q = split_heads(query(x), options.heads());
   auto k = split_heads(key(x), options.heads());
   auto v = split_heads(value(x), options.heads());
-  auto weights = normalize_scores(score(q, k), key_padding_to_allowed(mask),
-                                  options.normalization());
+  auto weights =
+      normalize_scores(score(q, k), key_padding_to_allowed(mask), options.normalization());
   auto heads = torch::matmul(dropout(weights), v);
   return {output(merge_heads(heads)), need_weights ? weights : torch::Tensor()};
 }

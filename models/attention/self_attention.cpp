@@ -30,8 +30,8 @@ AttentionOutput SelfAttentionImpl::forward(const torch::Tensor& x, const torch::
   auto q = query(x).unsqueeze(1);
   auto k = key(x).unsqueeze(1);
   auto v = value(x).unsqueeze(1);
-  auto weights = normalize_scores(score(q, k), key_padding_to_allowed(mask),
-                                  options.normalization());
+  auto weights =
+      normalize_scores(score(q, k), key_padding_to_allowed(mask), options.normalization());
   auto output = torch::matmul(dropout(weights), v).squeeze(1);
   return {output, need_weights ? weights : torch::Tensor()};
 }
