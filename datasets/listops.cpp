@@ -11,24 +11,15 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "datasets/portable_random.h"
+#include "datasets/text/text_file.h"
+
 namespace attnzoo {
 namespace {
 
 // Tokens as small codes while generating: 0..9 are the digits, then the operators, then `]`.
 enum Code : uint8_t { kMin = 10, kMax = 11, kMed = 12, kSm = 13, kClose = 14 };
 constexpr std::string_view kOperatorNames[] = {"[MIN", "[MAX", "[MED", "[SM"};
-
-// Our own draws from mt19937_64 (whose output the standard fixes), so that a seed gives the same
-// data with every standard library; std::uniform_int_distribution does not promise that.
-uint64_t uniform_below(std::mt19937_64& rng, uint64_t n) {
-  // Rejecting the incomplete top bucket keeps every value equally likely.
-  const uint64_t all = std::numeric_limits<uint64_t>::max();
-  const uint64_t limit = all - all % n;
-  uint64_t x = rng();
-  while (x >= limit)
-    x = rng();
-  return x % n;
-}
 
 double uniform_unit(std::mt19937_64& rng) {
   return static_cast<double>(rng() >> 11) * 0x1.0p-53;
@@ -183,24 +174,9 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-// A token as it may appear in a one-line message: bytes outside printable ASCII (stray control
-// characters, invalid UTF-8) become \xNN, and long tokens are cut.
+// A token as it may appear in a one-line message (non-printable bytes as \xNN, cut when long).
 std::string shown_token(std::string_view token) {
-  constexpr size_t kMaxShown = 24;
-  std::string out = "'";
-  for (size_t i = 0; i < token.size() && i < kMaxShown; ++i) {
-    const auto byte = static_cast<unsigned char>(token[i]);
-    if (byte >= 0x20 && byte < 0x7f) {
-      out += static_cast<char>(byte);
-    } else {
-      char escaped[5];
-      std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
-      out += escaped;
-    }
-  }
-  if (token.size() > kMaxShown)
-    out += "...";
-  return out + "'";
+  return shown_text(token, 24);
 }
 
 std::vector<std::string_view> split_tokens(std::string_view text) {

@@ -23,6 +23,7 @@
 
 #include "models/attention/sparse_attention.h"
 #include "models/registry.h"
+#include "tests/test_util.h"
 #include "training/attention_cost.h"
 
 namespace {
@@ -30,25 +31,8 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs a shell command line, capturing stdout and stderr together.
-Run shell(const std::string& command) {
-  Run run;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe)
-    return run;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    run.output.append(buffer.data(), n);
-  const int raw = pclose(pipe);
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
-}
+using attnzoo::testing::Run;
+using attnzoo::testing::shell;
 
 Run attnzoo(const std::string& args) {
   return shell(std::string(ATTNZOO_BINARY) + " " + args);

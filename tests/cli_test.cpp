@@ -11,28 +11,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
+using attnzoo::testing::Run;
 
 Run attnzoo(const std::string& args) {
-  Run run;
-  const std::string command = std::string(ATTNZOO_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe)
-    return run;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    run.output.append(buffer.data(), n);
-  const int raw = pclose(pipe);
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
+  return attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " " + args);
 }
 
 fs::path fresh_dir(const std::string& name) {

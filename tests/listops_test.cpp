@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "datasets/listops.h"
+#include "tests/test_util.h"
 
 namespace attnzoo {
 namespace {
@@ -113,14 +114,7 @@ ListOpsOptions short_options() {
   return options;
 }
 
-std::string message_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using attnzoo::testing::message_of;
 
 TEST(ListOps, GeneratedLabelsMatchAnIndependentEvaluator) {
   for (const auto& [options, count] :

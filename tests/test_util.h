@@ -1,6 +1,13 @@
 #pragma once
 // Small helpers shared by the test files.
 
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <functional>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -23,6 +30,36 @@ inline torch::Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_
   for (size_t b = 0; b < lengths.size(); ++b)
     mask[b].narrow(0, 0, lengths[b]).fill_(true);
   return mask;
+}
+
+struct Run {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+/// Runs a shell command line, capturing stdout and stderr together.
+inline Run shell(const std::string& command) {
+  Run run;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe)
+    return run;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    run.output.append(buffer.data(), n);
+  const int raw = pclose(pipe);
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return run;
+}
+
+/// The message of the exception `call` throws, or "(no exception)".
+inline std::string message_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no exception)";
 }
 
 }  // namespace attnzoo::testing

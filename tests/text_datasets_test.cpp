@@ -19,6 +19,7 @@
 #include "datasets/text/tsv_reader.h"
 #include "datasets/text_datasets.h"
 #include "datasets/tokenizer.h"
+#include "tests/test_util.h"
 
 namespace attnzoo {
 namespace {
@@ -27,14 +28,7 @@ namespace fs = std::filesystem;
 
 const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-std::string message_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using attnzoo::testing::message_of;
 
 // The text of an encoded example, tokens joined by `separator`.
 std::string decode(const TokenExample& example, const Vocabulary& vocabulary,

@@ -4,18 +4,9 @@
 #include <numeric>
 #include <random>
 
+#include "datasets/portable_random.h"
+
 namespace attnzoo {
-
-namespace {
-
-// std::shuffle's algorithm is unspecified; this Fisher-Yates gives the same order everywhere.
-template <typename T>
-void portable_shuffle(std::vector<T>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i)
-    std::swap(items[i - 1], items[rng() % i]);
-}
-
-}  // namespace
 
 std::vector<std::vector<int64_t>> make_batches(const BatchSource& source, int64_t batch_size,
                                                bool shuffle, uint64_t seed) {

@@ -7,21 +7,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "datasets/portable_random.h"
+
 namespace attnzoo {
-namespace {
-
-// Unbiased draw in [0, n) from mt19937_64, whose output the standard fixes (unlike
-// std::uniform_int_distribution's).
-uint64_t uniform_below(std::mt19937_64& rng, uint64_t n) {
-  const uint64_t all = std::numeric_limits<uint64_t>::max();
-  const uint64_t limit = all - all % n;
-  uint64_t x = rng();
-  while (x >= limit)
-    x = rng();
-  return x % n;
-}
-
-}  // namespace
 
 size_t split_size(size_t total, double fraction) {
   return static_cast<size_t>(std::llround(static_cast<double>(total) * fraction));
