@@ -61,6 +61,257 @@ torch::Tensor gather_blocks(const torch::Tensor& x, const torch::Tensor& key_blo
       .view({batch, heads, nq, width, dim});
 }
 
+// A block table that is a band: slot o of query block q is key block q + shift + o, for o in
+// [0, width), with shift <= 0 <= shift + width - 1. When a single-head table lists, in every row,
+// distinct blocks that all fit such a band no wider than the table, the block part can be computed
+// on shifted views of the (padded) keys and values instead of gathered copies of them: `valid`
+// [nq, width] says which band slots are in the row's table.
+struct BandLayout {
+  bool ok = false;
+  int64_t shift = 0, width = 0;
+  torch::Tensor valid;
+};
+
+BandLayout band_layout(const SparsePattern& p) {
+  BandLayout band;
+  const int64_t nq = p.query_blocks(), slots = p.key_blocks.size(2);
+  if (p.table_heads() != 1 || slots == 0 || nq == 0)
+    return band;
+  auto blocks_t = p.key_blocks.contiguous();
+  auto valid_t = p.key_valid.contiguous();
+  auto blocks = blocks_t.accessor<int64_t, 3>();
+  auto valid = valid_t.accessor<bool, 3>();
+  int64_t lo = 0, hi = 0;  // the band always holds the diagonal block
+  for (int64_t q = 0; q < nq; ++q) {
+    for (int64_t o = 0; o < slots; ++o) {
+      if (valid[0][q][o]) {
+        lo = std::min(lo, blocks[0][q][o] - q);
+        hi = std::max(hi, blocks[0][q][o] - q);
+      }
+    }
+  }
+  const int64_t width = hi - lo + 1;
+  if (width > slots)
+    return band;
+  band.valid = torch::zeros({nq, width}, torch::kBool);
+  auto slot = band.valid.accessor<bool, 2>();
+  for (int64_t q = 0; q < nq; ++q) {
+    for (int64_t o = 0; o < slots; ++o) {
+      if (!valid[0][q][o])
+        continue;
+      const int64_t key = blocks[0][q][o];
+      if (key < 0 || key >= nq || slot[q][key - q - lo])
+        return band;  // out of range or listed twice: leave it to the general path
+      slot[q][key - q - lo] = true;
+    }
+  }
+  band.ok = true;
+  band.shift = lo;
+  band.width = width;
+  return band;
+}
+
+// [nq, width * b] int64: the key position of each band slot (may be < 0 or >= padded length,
+// where the slot is never valid).
+torch::Tensor band_key_positions(const SparsePattern& p, const BandLayout& band) {
+  const int64_t nq = p.query_blocks(), b = p.block;
+  auto first = (torch::arange(nq, torch::kLong).view({nq, 1, 1}) + band.shift +
+                torch::arange(band.width, torch::kLong).view({1, band.width, 1})) *
+               b;
+  return (first + torch::arange(b, torch::kLong).view({1, 1, b})).view({nq, band.width * b});
+}
+
+// [1, nq, b, width * b] bool: the band pairs the pattern allows (listed block, allows(), key in
+// [0, length)); padding and global keys are removed per example, as for the general path.
+torch::Tensor band_pattern_allowed(const SparsePattern& p, const BandLayout& band) {
+  const int64_t nq = p.query_blocks(), b = p.block, width = band.width * b;
+  auto keys = band_key_positions(p, band).view({1, nq, 1, width});
+  auto allowed = band.valid.view({1, nq, band.width, 1})
+                     .expand({1, nq, band.width, b})
+                     .reshape({1, nq, 1, width}) &
+                 (keys >= 0) & (keys < p.length);
+  if (p.allows) {
+    auto head = torch::zeros({1, 1, 1, 1}, torch::kLong);
+    auto queries = torch::arange(p.padded_length(), torch::kLong).view({1, nq, b, 1});
+    allowed = allowed & p.allows(head, queries, keys);
+  }
+  return allowed.expand({1, nq, b, width});
+}
+
+// The products of a band, on [B * h, ...] contiguous tensors: queries q [bh, nq, b, d], keys
+// and values [bh, (nq + W - 1) * b, d] padded so that band slot o of query block q is key block
+// q + o, scores and weights [bh, nq, b, W * b]. One batched product per (head, slot) on views of
+// the keys and values, never a gathered copy of them.
+torch::Tensor band_keys(const torch::Tensor& x, int64_t i, int64_t o, int64_t nq, int64_t block) {
+  return x[i].narrow(0, o * block, nq * block).view({nq, block, x.size(2)});
+}
+
+torch::Tensor band_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t width) {
+  const int64_t bh = q.size(0), nq = q.size(1), b = q.size(2);
+  auto scores = torch::empty({bh, nq, b, width * b}, q.options());
+  for (int64_t i = 0; i < bh; ++i) {
+    for (int64_t o = 0; o < width; ++o)
+      scores[i]
+          .narrow(2, o * b, b)
+          .copy_(torch::bmm(q[i], band_keys(k, i, o, nq, b).transpose(1, 2)));
+  }
+  return scores;
+}
+
+// Gradients of band_scores: {dq, dk} from the gradient of the scores.
+std::pair<torch::Tensor, torch::Tensor> band_scores_backward(const torch::Tensor& g,
+                                                             const torch::Tensor& q,
+                                                             const torch::Tensor& k,
+                                                             int64_t width) {
+  const int64_t bh = q.size(0), nq = q.size(1), b = q.size(2);
+  auto dq = torch::zeros_like(q);
+  auto dk = torch::zeros_like(k);
+  for (int64_t i = 0; i < bh; ++i) {
+    for (int64_t o = 0; o < width; ++o) {
+      auto go = g[i].narrow(2, o * b, b);
+      dq[i].baddbmm_(go, band_keys(k, i, o, nq, b));
+      band_keys(dk, i, o, nq, b).baddbmm_(go.transpose(1, 2), q[i]);
+    }
+  }
+  return {dq, dk};
+}
+
+torch::Tensor band_values(const torch::Tensor& w, const torch::Tensor& v, int64_t width) {
+  const int64_t bh = w.size(0), nq = w.size(1), b = w.size(2);
+  auto out = torch::zeros({bh, nq, b, v.size(2)}, v.options());
+  for (int64_t i = 0; i < bh; ++i) {
+    for (int64_t o = 0; o < width; ++o)
+      out[i].baddbmm_(w[i].narrow(2, o * b, b), band_keys(v, i, o, nq, b));
+  }
+  return out;
+}
+
+// Gradients of band_values: {dw, dv} from the gradient of the output.
+std::pair<torch::Tensor, torch::Tensor> band_values_backward(const torch::Tensor& g,
+                                                             const torch::Tensor& w,
+                                                             const torch::Tensor& v,
+                                                             int64_t width) {
+  const int64_t bh = w.size(0), nq = w.size(1), b = w.size(2);
+  auto dw = torch::empty_like(w);
+  auto dv = torch::zeros_like(v);
+  for (int64_t i = 0; i < bh; ++i) {
+    for (int64_t o = 0; o < width; ++o) {
+      dw[i].narrow(2, o * b, b).copy_(torch::bmm(g[i], band_keys(v, i, o, nq, b).transpose(1, 2)));
+      band_keys(dv, i, o, nq, b).baddbmm_(w[i].narrow(2, o * b, b).transpose(1, 2), g[i]);
+    }
+  }
+  return {dw, dv};
+}
+
+// [B, h, rows, d] -> contiguous [B * h, rows / block, block, d].
+torch::Tensor to_blocks(const torch::Tensor& x, int64_t block) {
+  return x.contiguous().view({x.size(0) * x.size(1), x.size(2) / block, block, x.size(3)});
+}
+
+torch::Tensor to_rows(const torch::Tensor& x) {  // [B, h, L, d] -> contiguous [B * h, L, d]
+  return x.contiguous().view({x.size(0) * x.size(1), x.size(2), x.size(3)});
+}
+
+// Scores of a band as an autograd function: queries [B, h, nq * b, d] and keys [B, h,
+// (nq + W - 1) * b, d] -> [B, h, nq * b, W * b]. Keeps q and k only.
+class BandScores : public torch::autograd::Function<BandScores> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q,
+                               const torch::Tensor& k, int64_t block, int64_t width) {
+    auto qc = to_blocks(q, block), kc = to_rows(k);
+    ctx->save_for_backward({qc, kc});
+    ctx->saved_data["width"] = width;
+    ctx->saved_data["k_shape"] = k.sizes().vec();
+    return band_scores(qc, kc, width).view({q.size(0), q.size(1), q.size(2), width * block});
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto &qc = saved[0], &kc = saved[1];
+    const int64_t width = ctx->saved_data["width"].toInt();
+    auto g = grads[0].contiguous().view({qc.size(0), qc.size(1), qc.size(2), -1});
+    auto [dq, dk] = band_scores_backward(g, qc, kc, width);
+    const auto k_shape = ctx->saved_data["k_shape"].toIntVector();
+    return {dq.view({k_shape[0], k_shape[1], -1, k_shape[3]}), dk.view(k_shape), torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
+// The weighted sum of a band as an autograd function: weights [B, h, nq * b, W * b] and values
+// laid out as for BandScores -> [B, h, nq * b, d]. Keeps the weights (the tensor the softmax keeps
+// anyway) and the values.
+class BandValues : public torch::autograd::Function<BandValues> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& w,
+                               const torch::Tensor& v, int64_t block, int64_t width) {
+    auto wc = to_blocks(w, block), vc = to_rows(v);
+    ctx->save_for_backward({wc, vc});
+    ctx->saved_data["width"] = width;
+    ctx->saved_data["v_shape"] = v.sizes().vec();
+    return band_values(wc, vc, width).view({w.size(0), w.size(1), w.size(2), v.size(3)});
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto &wc = saved[0], &vc = saved[1];
+    const int64_t width = ctx->saved_data["width"].toInt();
+    auto g = grads[0].contiguous().view({wc.size(0), wc.size(1), wc.size(2), vc.size(2)});
+    auto [dw, dv] = band_values_backward(g, wc, vc, width);
+    const auto v_shape = ctx->saved_data["v_shape"].toIntVector();
+    return {dw.view({v_shape[0], v_shape[1], -1, dw.size(3)}), dv.view(v_shape), torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
+// A band that is the whole pattern (no strided part, no global token), softmax, no dropout, no
+// weights returned: scores, masked softmax (exactly JointMaskedSoftmax's arithmetic for one
+// part) and weighted sum in one autograd function, computed in place in one score-sized tensor.
+// It keeps the weights, q, k and v; its backward needs one more score-sized tensor, not two.
+class BandAttention : public torch::autograd::Function<BandAttention> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q,
+                               const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& allowed, int64_t block, int64_t width) {
+    const double minus_inf = -std::numeric_limits<double>::infinity();
+    auto qc = to_blocks(q, block), kc = to_rows(k), vc = to_rows(v);
+    auto w = band_scores(qc, kc, width);  // [bh, nq, b, Wb]
+    w.view({q.size(0), q.size(1), q.size(2), -1}).masked_fill_(allowed.logical_not(), minus_inf);
+    auto row_max = std::get<0>(w.max(-1, /*keepdim=*/true));
+    row_max.masked_fill_(row_max == minus_inf, 0.0);
+    w.sub_(row_max).exp_();
+    auto row_sum = w.sum(-1, /*keepdim=*/true);
+    row_sum.masked_fill_(row_sum == 0, 1.0);
+    w.div_(row_sum);
+    ctx->save_for_backward({qc, kc, vc, w});
+    ctx->saved_data["width"] = width;
+    ctx->saved_data["k_shape"] = k.sizes().vec();
+    return band_values(w, vc, width).view({q.size(0), q.size(1), q.size(2), v.size(3)});
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto &qc = saved[0], &kc = saved[1], &vc = saved[2], &w = saved[3];
+    const int64_t width = ctx->saved_data["width"].toInt();
+    auto g = grads[0].contiguous().view({qc.size(0), qc.size(1), qc.size(2), vc.size(2)});
+    auto [ds, dv] = band_values_backward(g, w, vc, width);
+    // Softmax backward in place: ds = w * dw - w * sum_keys(w * dw).
+    ds.mul_(w);
+    auto dot = ds.sum(-1, /*keepdim=*/true);
+    ds.addcmul_(w, dot, -1.0);
+    auto [dq, dk] = band_scores_backward(ds, qc, kc, width);
+    const auto k_shape = ctx->saved_data["k_shape"].toIntVector();
+    return {dq.view({k_shape[0], k_shape[1], -1, k_shape[3]}),
+            dk.view(k_shape),
+            dv.view(k_shape),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor()};
+  }
+};
+
 // Strided part: with n = c * s positions laid out as a [c, s] grid (i = a * s + r), the keys of
 // query i with (i - j) mod s == 0 are exactly its column r. Transposing the grid makes each column
 // a contiguous group, so the strided part is a dense attention inside each of the s groups:
@@ -204,13 +455,39 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
   auto v = pad_positions(in.v, full);
   auto queries = q.narrow(2, 0, padded);
 
+  auto globals = global_slots(is_global);
+
   // Each part scores every query against its own keys: scores [B, h, padded, m] with a mask
   // broadcastable to it, and (only for need_weights) the key position of each score.
   std::vector<torch::Tensor> scores, allowed, key_positions;
 
-  // 1. Block part: query block i scores the K key blocks of its table row.
+  // 1. Block part: query block i scores the K key blocks of its table row. A band table (local
+  // attention's) is scored on shifted views of the keys (BandScores); any other table on gathered
+  // copies of its key blocks.
   torch::Tensor block_values;
-  if (p.key_blocks.size(2) > 0) {
+  const auto band = in.score ? BandLayout() : band_layout(p);
+  if (band.ok) {
+    const int64_t front = -band.shift * b, back = (band.width - 1 + band.shift) * b;
+    const auto shifted = [&](const torch::Tensor& x) {
+      return torch::constant_pad_nd(x.narrow(2, 0, padded), {0, 0, front, back}, 0);
+    };
+    block_values = shifted(v);
+    const int64_t width = band.width * b;
+    auto positions = band_key_positions(p, band).clamp(0, full - 1).unsqueeze(0);  // [1, nq, Wb]
+    auto ok = band_pattern_allowed(p, band) & gather_key_mask(key_ok, positions).unsqueeze(3);
+    auto ok_scores = ok.view({batch, 1, padded, width});
+    if (stride == 0 && globals.count == 0 && !in.dropout && !in.need_weights &&
+        in.normalization == Normalization::kSoftmax) {
+      auto out = BandAttention::apply(queries, shifted(k), block_values, ok_scores, b, band.width);
+      return {out.narrow(2, 0, n), {}};
+    }
+    scores.push_back(BandScores::apply(queries, shifted(k), b, band.width));
+    allowed.push_back(ok_scores);
+    if (in.need_weights) {
+      key_positions.push_back(
+          positions.unsqueeze(2).expand({-1, -1, b, -1}).reshape({1, padded, width}));
+    }
+  } else if (p.key_blocks.size(2) > 0) {
     auto keys = gather_blocks(k.narrow(2, 0, padded), p.key_blocks, b);  // [B, h, nq, Kb, d]
     block_values = gather_blocks(v.narrow(2, 0, padded), p.key_blocks, b);
     auto positions = block_key_positions(p);  // [Ht, nq, Kb]
@@ -237,7 +514,6 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
 
   // 3. Global keys: every query scores the G global tokens, which sit in the same softmax as its
   // window keys (they were removed from parts 1 and 2 above, so none is counted twice).
-  auto globals = global_slots(is_global);
   torch::Tensor global_values;
   if (globals.count > 0) {
     global_values = gather_rows(in.v, globals.index);
@@ -257,7 +533,10 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
   };
   size_t part = 0;
   auto next_weights = [&] { return in.dropout ? in.dropout(weights[part++]) : weights[part++]; };
-  if (block_values.defined()) {
+  scores.clear();  // the weights are all that is needed from here on
+  if (band.ok) {
+    accumulate(BandValues::apply(next_weights(), block_values, b, band.width));
+  } else if (block_values.defined()) {
     auto w = next_weights().view({batch, heads, nq, b, p.block_keys()});
     accumulate(torch::matmul(w, block_values).view({batch, heads, padded, dim}));
   }

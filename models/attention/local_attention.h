@@ -13,7 +13,7 @@ struct LocalAttentionOptions {
   TORCH_ARG(int64_t, heads);
   /// Query i sees keys i - window .. i + window: 2 * window + 1 keys (257 by default).
   TORCH_ARG(int64_t, window) = 128;
-  /// The kernel's block size (0: about the window); speed only, never the result.
+  /// The kernel's block size (0: about half the window); speed only, never the result.
   TORCH_ARG(int64_t, block_size) = 0;
   TORCH_ARG(Score, score) = Score::kDot;
   TORCH_ARG(Normalization, normalization) = Normalization::kSoftmax;
