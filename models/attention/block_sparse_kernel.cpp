@@ -158,24 +158,6 @@ torch::Tensor band_scores(const torch::Tensor& q, const torch::Tensor& k, int64_
   return scores;
 }
 
-// Gradients of band_scores: {dq, dk} from the gradient of the scores.
-std::pair<torch::Tensor, torch::Tensor> band_scores_backward(const torch::Tensor& g,
-                                                             const torch::Tensor& q,
-                                                             const torch::Tensor& k,
-                                                             int64_t width) {
-  const int64_t bh = q.size(0), nq = q.size(1), b = q.size(2);
-  auto dq = torch::zeros_like(q);
-  auto dk = torch::zeros_like(k);
-  for (int64_t i = 0; i < bh; ++i) {
-    for (int64_t o = 0; o < width; ++o) {
-      auto go = g[i].narrow(2, o * b, b);
-      dq[i].baddbmm_(go, band_keys(k, i, o, nq, b));
-      band_keys(dk, i, o, nq, b).baddbmm_(go.transpose(1, 2), q[i]);
-    }
-  }
-  return {dq, dk};
-}
-
 torch::Tensor band_values(const torch::Tensor& w, const torch::Tensor& v, int64_t width) {
   const int64_t bh = w.size(0), nq = w.size(1), b = w.size(2);
   auto out = torch::zeros({bh, nq, b, v.size(2)}, v.options());
@@ -186,21 +168,37 @@ torch::Tensor band_values(const torch::Tensor& w, const torch::Tensor& v, int64_
   return out;
 }
 
-// Gradients of band_values: {dw, dv} from the gradient of the output.
+// The transposed band product, the gradient's half that lands on the banded side: for each block
+// offset o, rows of `a` at offset o times `b` accumulate into the band of `like` (dk of the scores,
+// dv of the weighted sum).
+torch::Tensor band_transposed_product(const torch::Tensor& a, const torch::Tensor& b,
+                                      const torch::Tensor& like, int64_t width) {
+  const int64_t bh = b.size(0), nq = b.size(1), block = b.size(2);
+  auto out = torch::zeros_like(like);
+  for (int64_t i = 0; i < bh; ++i) {
+    for (int64_t o = 0; o < width; ++o)
+      band_keys(out, i, o, nq, block)
+          .baddbmm_(a[i].narrow(2, o * block, block).transpose(1, 2), b[i]);
+  }
+  return out;
+}
+
+// Gradients of band_scores: {dq, dk}. dq sums the gradient over the band keys, which is
+// band_values' product; dk is the transposed product.
+std::pair<torch::Tensor, torch::Tensor> band_scores_backward(const torch::Tensor& g,
+                                                             const torch::Tensor& q,
+                                                             const torch::Tensor& k,
+                                                             int64_t width) {
+  return {band_values(g, k, width), band_transposed_product(g, q, k, width)};
+}
+
+// Gradients of band_values: {dw, dv}. dw scores the output gradient against the band values,
+// which is band_scores' product; dv is the transposed product.
 std::pair<torch::Tensor, torch::Tensor> band_values_backward(const torch::Tensor& g,
                                                              const torch::Tensor& w,
                                                              const torch::Tensor& v,
                                                              int64_t width) {
-  const int64_t bh = w.size(0), nq = w.size(1), b = w.size(2);
-  auto dw = torch::empty_like(w);
-  auto dv = torch::zeros_like(v);
-  for (int64_t i = 0; i < bh; ++i) {
-    for (int64_t o = 0; o < width; ++o) {
-      dw[i].narrow(2, o * b, b).copy_(torch::bmm(g[i], band_keys(v, i, o, nq, b).transpose(1, 2)));
-      band_keys(dv, i, o, nq, b).baddbmm_(w[i].narrow(2, o * b, b).transpose(1, 2), g[i]);
-    }
-  }
-  return {dw, dv};
+  return {band_scores(g, v, width), band_transposed_product(w, g, v, width)};
 }
 
 // [B, h, rows, d] -> contiguous [B * h, rows / block, block, d].
