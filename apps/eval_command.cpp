@@ -2,7 +2,6 @@
 // the same kind, with the run's own vocabulary and label names.
 
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -62,7 +61,7 @@ int run_eval(const std::vector<std::string>& args) {
     nlohmann::json out = {{"accuracy", result.accuracy}, {"loss", result.loss},
                           {"examples", result.examples}, {"run", run_dir},
                           {"dataset", data.kind},        {"data", data.data}};
-    std::ofstream(json_path) << out.dump(2) << "\n";
+    write_file_atomically(json_path, out.dump(2) + "\n");  // fails loudly, never half-written
   }
   return 0;
 }
