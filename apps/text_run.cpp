@@ -32,6 +32,9 @@ po::options_description text_run_options(TextRunOptions& run) {
        "words | chars | bytes")
       ("min-frequency", po::value<int64_t>(&data.min_frequency)->default_value(data.min_frequency),
        "rarer training words map to the unknown token")
+      ("word-classes", po::value<bool>(&data.word_classes)->default_value(false),
+       "words: an unknown word maps to a class by its shape and suffix (learned from the "
+       "training words rarer than --min-frequency)")
       ("lowercase", po::value<bool>(&data.lowercase)->default_value(false), "lower ASCII letters")
       ("max-tokens", po::value<int64_t>(&data.max_tokens)->default_value(0),
        "cut longer examples (0: no limit)")

@@ -13,6 +13,7 @@
 #include "datasets/text/text_file.h"
 #include "datasets/text/text_lines_reader.h"
 #include "datasets/text/tsv_reader.h"
+#include "datasets/text/word_class.h"
 #include "datasets/tokenizer.h"
 
 namespace fs = std::filesystem;
@@ -36,6 +37,12 @@ void check_options(const TextDataOptions& o) {
   if (o.min_frequency < 1) {
     throw std::invalid_argument("option min_frequency is " + std::to_string(o.min_frequency) +
                                 " (expected at least 1)");
+  }
+  if (o.word_classes && (o.tokenizer != "words" || o.min_frequency < 2)) {
+    throw std::invalid_argument(
+        "option word_classes needs tokenizer words and min_frequency >= 2 (the classes are "
+        "learned from the training words rarer than min_frequency), got tokenizer " +
+        o.tokenizer + " and min_frequency " + std::to_string(o.min_frequency));
   }
   if (o.max_tokens < 0) {
     throw std::invalid_argument("option max_tokens is " + std::to_string(o.max_tokens) +
@@ -313,8 +320,15 @@ Vocabulary build_vocabulary(const std::vector<RawExample>& train, const Tokenize
       ++counts[token];
   }
   std::vector<std::pair<std::string, int64_t>> kept;
+  std::unordered_map<std::string, int64_t> classes;  // of the rare words, with word_classes
   for (auto& [token, count] : counts) {
     if (count >= o.min_frequency)
+      kept.emplace_back(token, count);
+    else if (o.word_classes)
+      classes[unknown_word_class(token)] += count;
+  }
+  for (auto& [token, count] : classes) {
+    if (counts.count(token) == 0)  // a literal "<unk:x>" in the text keeps its own entry
       kept.emplace_back(token, count);
   }
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
@@ -342,11 +356,12 @@ std::vector<std::string> training_label_names(const std::vector<RawExample>& tra
 class Encoder {
  public:
   Encoder(const Vocabulary& vocabulary, const std::vector<std::string>& label_names,
-          const Tokenizer& tokenizer, int64_t max_tokens, bool labelling, std::string where)
+          const Tokenizer& tokenizer, const TextDataOptions& o, bool labelling, std::string where)
       : vocabulary_(vocabulary),
         label_names_(label_names),
         tokenizer_(tokenizer),
-        max_tokens_(max_tokens),
+        max_tokens_(o.max_tokens),
+        word_classes_(o.word_classes),
         labelling_(labelling),
         where_(std::move(where)) {
     for (size_t i = 0; i < label_names.size(); ++i) {
@@ -360,7 +375,9 @@ class Encoder {
     for (const auto& example : raw) {
       TokenExample encoded;
       for (const auto& token : tokens_of(example, tokenizer_, max_tokens_, labelling_)) {
-        const int64_t id = vocabulary_.id(token);
+        int64_t id = vocabulary_.id(token);
+        if (id == Vocabulary::kUnknown && word_classes_)
+          id = vocabulary_.id(unknown_word_class(token));  // kUnknown for a class never seen
         // A literal "<pad>" in the text must not become padding.
         encoded.tokens.push_back(id == Vocabulary::kPad ? Vocabulary::kUnknown : id);
       }
@@ -398,6 +415,7 @@ class Encoder {
   const std::vector<std::string>& label_names_;
   const Tokenizer& tokenizer_;
   int64_t max_tokens_;
+  bool word_classes_;
   bool labelling_;
   std::string where_;
   std::unordered_map<std::string, int64_t> label_ids_;
@@ -479,7 +497,7 @@ TextTask load_text_task(const TextDataOptions& options) {
     task.vocabulary = build_vocabulary(raw.train, tokenizer, options, labelling);
     task.label_names = training_label_names(raw.train, labelling);
   }
-  const Encoder encoder(task.vocabulary, task.label_names, tokenizer, options.max_tokens, labelling,
+  const Encoder encoder(task.vocabulary, task.label_names, tokenizer, options, labelling,
                         "the training split");
   task.train = encoder.encode(raw.train);
   task.validation = encoder.encode(raw.validation);
@@ -505,7 +523,7 @@ TokenDataset load_text_examples(const TextDataOptions& options, const Vocabulary
   } else {
     raw = read_files(options, all_files(options, options.data, "data"));
   }
-  const Encoder encoder(vocabulary, label_names, tokenizer, options.max_tokens, labelling,
+  const Encoder encoder(vocabulary, label_names, tokenizer, options, labelling,
                         "the run's label names");
   return encoder.encode(raw);
 }

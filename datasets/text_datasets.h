@@ -46,6 +46,10 @@ struct TextDataOptions {
   std::string tokenizer = "words";
   /// Words seen fewer times than this in the training split map to the unknown token.
   int64_t min_frequency = 1;
+  /// words: a word the vocabulary lacks maps to its class token (datasets/text/word_class.h)
+  /// instead of the unknown token; the classes are learned from the training words rarer than
+  /// min_frequency, so this needs min_frequency >= 2.
+  bool word_classes = false;
   /// ASCII A-Z only (not for listops).
   bool lowercase = false;
   /// Examples longer than this are cut, tags with them (0: no limit).

@@ -17,6 +17,7 @@
 #include "datasets/text/seeded_split.h"
 #include "datasets/text/text_lines_reader.h"
 #include "datasets/text/tsv_reader.h"
+#include "datasets/text/word_class.h"
 #include "datasets/text_datasets.h"
 #include "datasets/tokenizer.h"
 #include "tests/test_util.h"
@@ -560,6 +561,74 @@ TEST_F(TextDatasets, MinFrequencyAndUnknownWords) {
   EXPECT_THROW(load_text_task(options), std::invalid_argument);
   options.min_frequency = 1;
   options.max_tokens = -1;
+  EXPECT_THROW(load_text_task(options), std::invalid_argument);
+}
+
+TEST(WordClass, ShapeAndSuffix) {
+  EXPECT_EQ(unknown_word_class("rebuilding"), "<unk:x:ing>");
+  EXPECT_EQ(unknown_word_class("Rebuilding"), "<unk:Xx:ing>");
+  EXPECT_EQ(unknown_word_class("NATO"), "<unk:X>");
+  EXPECT_EQ(unknown_word_class("I"), "<unk:Xx>");  // one capital is not an acronym
+  EXPECT_EQ(unknown_word_class("1984"), "<unk:9>");
+  EXPECT_EQ(unknown_word_class("3.5"), "<unk:9>");
+  EXPECT_EQ(unknown_word_class("12/05/1999"), "<unk:9>");
+  EXPECT_EQ(unknown_word_class("B52"), "<unk:X9>");
+  EXPECT_EQ(unknown_word_class("well-known"), "<unk:x->");
+  EXPECT_EQ(unknown_word_class("well-dressed"), "<unk:x-:ed>");
+  EXPECT_EQ(unknown_word_class("?!"), "<unk:p>");
+  EXPECT_EQ(unknown_word_class("\xC3\xA9t\xC3\xA9"), "<unk:u>");  // non-ASCII letters
+  // The longest listed suffix wins, and at least two letters must come before it.
+  EXPECT_EQ(unknown_word_class("creations"), "<unk:x:ations>");
+  EXPECT_EQ(unknown_word_class("nations"), "<unk:x:s>");
+  EXPECT_EQ(unknown_word_class("quickly"), "<unk:x:ly>");
+  EXPECT_EQ(unknown_word_class("fly"), "<unk:x>");
+  EXPECT_EQ(unknown_word_class("is"), "<unk:x>");
+  EXPECT_TRUE(is_unknown_word_class(unknown_word_class("running")));
+  EXPECT_FALSE(is_unknown_word_class("<unk>"));
+  EXPECT_FALSE(is_unknown_word_class("running"));
+}
+
+TEST_F(TextDatasets, WordClassesForRareAndUnseenWords) {
+  // "the" and "cat" are frequent; "walking" and "talking" are rare (once each), so training maps
+  // them to <unk:x:ing>; "Oslo" is rare too and becomes <unk:Xx>.
+  write("wc.pos", "the cat walking\nthe cat talking\nthe cat Oslo\n");
+  write("wc.neg", "the cat\n");
+  TextDataOptions options;
+  options.kind = "text-lines";
+  options.data = path("wc.pos") + "," + path("wc.neg");
+  options.validation_fraction = 0.0;
+  options.test_fraction = 0.0;
+  options.min_frequency = 2;
+  options.word_classes = true;
+  const TextTask task = load_text_task(options);
+  EXPECT_EQ(task.vocabulary.tokens(),
+            (std::vector<std::string>{"<pad>", "<unk>", "cat", "the", "<unk:x:ing>", "<unk:Xx>"}));
+  const int64_t ing = task.vocabulary.id("<unk:x:ing>");
+  EXPECT_EQ(task.train.examples()[0].tokens,
+            (std::vector<int64_t>{task.vocabulary.id("the"), task.vocabulary.id("cat"), ing}));
+
+  // At evaluation, unseen words map to their class when training saw it, else to <unk>.
+  options.data = write("wc_eval.pos", "the singing NATO\n");
+  const TokenDataset examples =
+      load_text_examples(options, task.vocabulary, task.label_names, false);
+  ASSERT_EQ(examples.size(), 1);
+  EXPECT_EQ(examples.examples()[0].tokens,
+            (std::vector<int64_t>{task.vocabulary.id("the"), ing, Vocabulary::kUnknown}));
+
+  // Without the option the same words are all <unk>.
+  options.data = path("wc.pos") + "," + path("wc.neg");
+  options.word_classes = false;
+  const TextTask plain = load_text_task(options);
+  EXPECT_EQ(plain.vocabulary.size(), 4);
+  EXPECT_EQ(plain.train.examples()[0].tokens.back(), Vocabulary::kUnknown);
+
+  // Classes are learned from the words rarer than min_frequency: at 1 there are none.
+  options.word_classes = true;
+  options.min_frequency = 1;
+  std::string message = message_of([&] { load_text_task(options); });
+  EXPECT_NE(message.find("option word_classes needs"), std::string::npos) << message;
+  options.min_frequency = 2;
+  options.tokenizer = "chars";
   EXPECT_THROW(load_text_task(options), std::invalid_argument);
 }
 
