@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "datasets/text/word_class.h"
 #include "training/checkpoint.h"
 
 namespace attnzoo::cli {
@@ -34,7 +35,7 @@ po::options_description text_run_options(TextRunOptions& run) {
        "rarer training words map to the unknown token")
       ("word-classes", po::value<bool>(&data.word_classes)->default_value(false),
        "words: an unknown word maps to a class by its shape and suffix (learned from the "
-       "training words rarer than --min-frequency)")
+       "training words rarer than --min-frequency), and every word adds its class's embedding")
       ("lowercase", po::value<bool>(&data.lowercase)->default_value(false), "lower ASCII letters")
       ("max-tokens", po::value<int64_t>(&data.max_tokens)->default_value(0),
        "cut longer examples (0: no limit)")
@@ -145,7 +146,8 @@ std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
           .positional(parse_positional(run.positional))
           .pooling(parse_pooling(run.pooling))
           .labelling(facts.labelling)
-          .dropout(run.dropout));
+          .dropout(run.dropout)
+          .token_classes(facts.token_classes));
 }
 
 namespace {
@@ -277,6 +279,8 @@ LoadedTextRun load_text_run(const std::string& dir) {
                              std::to_string(run.vocabulary.size()) + " tokens, model.json says " +
                              std::to_string(run.facts.vocab_size));
   }
+  if (run.options.data.word_classes)
+    run.facts.token_classes = word_class_ids(run.vocabulary);
   run.label_names = read_lines_file(root / "labels.txt");
   return run;
 }

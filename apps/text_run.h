@@ -40,6 +40,8 @@ struct TextModelFacts {
   int64_t num_classes = 0;
   bool labelling = false;
   int64_t max_positions = 0;
+  /// With --word-classes: the class token of each vocabulary entry (TextModelOptions).
+  std::vector<int64_t> token_classes;
 };
 
 std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "apps/text_run.h"
+#include "datasets/text/word_class.h"
 #include "training/progress.h"
 #include "training/runtime.h"
 
@@ -68,6 +69,8 @@ int run_train(const std::vector<std::string>& args) {
   facts.vocab_size = task.vocabulary.size();
   facts.num_classes = task.num_classes();
   facts.labelling = task.labelling;
+  if (run.data.word_classes)
+    facts.token_classes = word_class_ids(task.vocabulary);
   facts.max_positions = run.max_positions > 0 ? run.max_positions : task.max_length();
   if (task.max_length() > facts.max_positions) {
     throw UsageError(

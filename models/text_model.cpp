@@ -29,6 +29,16 @@ TextModelImpl::TextModelImpl(const TextModelOptions& options_) : options(options
       "positional",
       PositionalEncoding(PositionalEncodingOptions(d, options.max_length() + (with_cls ? 1 : 0))
                              .kind(options.positional())));
+  if (!options.token_classes().empty()) {
+    const auto& classes = options.token_classes();
+    TORCH_CHECK(static_cast<int64_t>(classes.size()) == options.vocab_size(), "token_classes has ",
+                classes.size(), " entries for a vocabulary of ", options.vocab_size());
+    for (const int64_t c : classes) {
+      TORCH_CHECK(c >= 0 && c < options.vocab_size(), "token_classes: id ", c,
+                  " is outside the vocabulary [0, ", options.vocab_size(), ")");
+    }
+    token_class = register_buffer("token_class", torch::tensor(classes, torch::kLong));
+  }
   if (with_cls) {
     cls = register_parameter("cls", torch::empty({d}));
     torch::nn::init::normal_(cls, 0.0, 0.02);
@@ -43,6 +53,10 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
   TORCH_CHECK(mask.sizes() == tokens.sizes(), "mask ", mask.sizes(), " must match tokens ",
               tokens.sizes());
   auto x = embedding(tokens);
+  if (token_class.defined()) {
+    auto classes = token_class.index_select(0, tokens.reshape(-1)).view_as(tokens);
+    x = x + embedding(classes) * (classes != 0).unsqueeze(-1).to(x.dtype());
+  }
   auto m = mask;
   if (uses_cls_token()) {
     x = torch::cat({cls.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1);

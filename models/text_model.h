@@ -4,6 +4,7 @@
 // every token ("I saw a saw" -> PRON VERB DET NOUN).
 
 #include <string>
+#include <vector>
 
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/embedding.h>
@@ -38,6 +39,10 @@ struct TextModelOptions {
   TORCH_ARG(bool, labelling) = false;
   /// Dropout on the embeddings.
   TORCH_ARG(double, dropout) = 0.1;
+  /// Empty, or one entry per token id: a second token whose embedding is added to the token's
+  /// own (0: none). With word classes, the class of each word by shape and suffix, so that a word
+  /// seen a few times in training still gets what its form says.
+  TORCH_ARG(std::vector<int64_t>, token_classes) = {};
 };
 
 class TextModelImpl : public TaskModelImpl {
@@ -55,7 +60,8 @@ class TextModelImpl : public TaskModelImpl {
   TextModelOptions options;
   torch::nn::Embedding embedding{nullptr};
   PositionalEncoding positional{nullptr};
-  torch::Tensor cls;  ///< [d_model], only when classifying with Pooling::kCls
+  torch::Tensor cls;          ///< [d_model], only when classifying with Pooling::kCls
+  torch::Tensor token_class;  ///< [vocab_size] int64 buffer, only with token_classes
   torch::nn::Dropout dropout{nullptr};
   Encoder encoder{nullptr};
   torch::nn::Linear head{nullptr};

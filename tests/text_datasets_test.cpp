@@ -615,6 +615,13 @@ TEST_F(TextDatasets, WordClassesForRareAndUnseenWords) {
   EXPECT_EQ(examples.examples()[0].tokens,
             (std::vector<int64_t>{task.vocabulary.id("the"), ing, Vocabulary::kUnknown}));
 
+  // Every word also knows its class: cat and the have classes training never saw (0), the class
+  // tokens themselves and the special tokens have none.
+  EXPECT_EQ(word_class_ids(task.vocabulary), (std::vector<int64_t>{0, 0, 0, 0, 0, 0}));
+  Vocabulary with_class = task.vocabulary;
+  with_class.add("singing");
+  EXPECT_EQ(word_class_ids(with_class).back(), ing);
+
   // Without the option the same words are all <unk>.
   options.data = path("wc.pos") + "," + path("wc.neg");
   options.word_classes = false;

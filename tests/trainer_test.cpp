@@ -57,6 +57,50 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
+// A word's class embedding is added to its own: the model with token_classes equals one without,
+// whose embedding rows already hold the sums. Id 0 (none) adds nothing.
+TEST(TextModel, TokenClassesAddTheClassEmbedding) {
+  AttentionConfig config;
+  config.d_model = 16;
+  config.heads = 2;
+  const auto options =
+      TextModelOptions(6, 3, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
+          .max_length(8)
+          .dropout(0.0)
+          .labelling(true);
+  torch::manual_seed(3);
+  TextModel with_classes(TextModelOptions(options).token_classes({0, 0, 5, 5, 0, 0}));
+  TextModel plain(options);
+  {
+    torch::NoGradGuard no_grad;
+    auto source = with_classes->named_parameters();
+    for (auto& p : plain->named_parameters())
+      p.value().copy_(source[p.key()]);
+    auto rows = plain->embedding->weight;
+    rows[2].add_(rows[5].clone());
+    rows[3].add_(rows[5].clone());
+  }
+  with_classes->eval();
+  plain->eval();
+  auto tokens = torch::tensor({2, 3, 4, 5, 1, 0}, torch::kLong).view({1, 6});
+  auto mask = torch::ones({1, 6}, torch::kBool);
+  auto expected = plain->forward(tokens, mask);
+  EXPECT_LT(attnzoo::testing::max_abs_diff(with_classes->forward(tokens, mask), expected), 1e-6);
+  // Without the sums the outputs differ at the classed tokens: the test can fail.
+  TextModel unsummed(options);
+  {
+    torch::NoGradGuard no_grad;
+    auto source = with_classes->named_parameters();
+    for (auto& p : unsummed->named_parameters())
+      p.value().copy_(source[p.key()]);
+  }
+  unsummed->eval();
+  EXPECT_GT(attnzoo::testing::max_abs_diff(unsummed->forward(tokens, mask), expected), 1e-4);
+  // A mapping of the wrong size or outside the vocabulary is refused.
+  EXPECT_THROW(TextModel(TextModelOptions(options).token_classes({0, 1})), c10::Error);
+  EXPECT_THROW(TextModel(TextModelOptions(options).token_classes({0, 0, 9, 0, 0, 0})), c10::Error);
+}
+
 TEST(Trainer, TinyModelOverfitsTinyDataset) {
   torch::manual_seed(0);
   auto data = random_dataset(24, 12, 3, 1);

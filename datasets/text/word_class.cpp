@@ -92,6 +92,18 @@ std::string unknown_word_class(const std::string& word) {
   return "<unk:" + shape + (suffix.empty() ? "" : ":" + suffix) + ">";
 }
 
+std::vector<int64_t> word_class_ids(const Vocabulary& vocabulary) {
+  std::vector<int64_t> ids(static_cast<size_t>(vocabulary.size()), 0);
+  for (int64_t id = Vocabulary::kUnknown + 1; id < vocabulary.size(); ++id) {
+    const std::string& token = vocabulary.token(id);
+    if (is_unknown_word_class(token))
+      continue;
+    const int64_t class_id = vocabulary.id(unknown_word_class(token));
+    ids[static_cast<size_t>(id)] = class_id == Vocabulary::kUnknown ? 0 : class_id;
+  }
+  return ids;
+}
+
 bool is_unknown_word_class(const std::string& token) {
   return token.size() > 6 && token.compare(0, 5, "<unk:") == 0 && token.back() == '>';
 }

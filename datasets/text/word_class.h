@@ -5,7 +5,11 @@
 // suffix, e.g. "<unk:Xx:ing>", learned from the rare words of the training split (the unknown-word
 // signatures of classic part-of-speech taggers and parsers).
 
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include "datasets/vocabulary.h"
 
 namespace attnzoo {
 
@@ -20,5 +24,10 @@ std::string unknown_word_class(const std::string& word);
 
 /// Whether `token` is a class token made by unknown_word_class.
 bool is_unknown_word_class(const std::string& token);
+
+/// For each id of `vocabulary`, the id of its word's class token, or 0 where there is none: the
+/// padding and unknown tokens, class tokens themselves, and words whose class is not in the
+/// vocabulary.
+std::vector<int64_t> word_class_ids(const Vocabulary& vocabulary);
 
 }  // namespace attnzoo
