@@ -10,13 +10,4 @@ if ! ls "$data"/*-train.conllu >/dev/null 2>&1; then
   echo "pos: $data has no *-train.conllu (set DATA=DIR)" >&2
   exit 1
 fi
-bash "$root/scripts/build.sh" >/dev/null
-cd "$root"
-seeds=("$@")
-[ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
-runs=()
-for seed in "${seeds[@]}"; do
-  ./build/attnzoo train --config scripts/pos.ini --data "$data" --seed "$seed" --out "runs/pos-s$seed"
-  runs+=("runs/pos-s$seed")
-done
-bash scripts/summarize.sh "${runs[@]}"
+exec bash "$root/scripts/run_seeds.sh" pos scripts/pos.ini "$data" "$@"

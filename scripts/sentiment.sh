@@ -9,14 +9,5 @@ if [ ! -f "$data/rt-polarity.pos" ] || [ ! -f "$data/rt-polarity.neg" ]; then
   echo "sentiment: $data has no rt-polarity.pos and rt-polarity.neg (set DATA=DIR)" >&2
   exit 1
 fi
-bash "$root/scripts/build.sh" >/dev/null
-cd "$root"
-seeds=("$@")
-[ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
-runs=()
-for seed in "${seeds[@]}"; do
-  ./build/attnzoo train --config scripts/sentiment.ini --data "$data/rt-polarity.pos,$data/rt-polarity.neg" \
-    --seed "$seed" --out "runs/sentiment-s$seed"
-  runs+=("runs/sentiment-s$seed")
-done
-bash scripts/summarize.sh "${runs[@]}"
+exec bash "$root/scripts/run_seeds.sh" sentiment scripts/sentiment.ini \
+  "$data/rt-polarity.pos,$data/rt-polarity.neg" "$@"
