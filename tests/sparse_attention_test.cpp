@@ -323,10 +323,11 @@ struct Result {
 };
 
 Result run(SparseAttentionImpl& layer, const torch::Tensor& x, const torch::Tensor& mask,
-           const torch::Tensor& global_mask, const torch::Tensor& probe, bool dense) {
+           const torch::Tensor& global_mask, const torch::Tensor& probe, bool dense,
+           bool need_weights = true) {
   auto input = x.detach().clone().requires_grad_(true);
-  auto out = dense ? layer.dense_forward(input, mask, global_mask, /*need_weights=*/true)
-                   : layer.forward_with_globals(input, mask, global_mask, /*need_weights=*/true);
+  auto out = dense ? layer.dense_forward(input, mask, global_mask, need_weights)
+                   : layer.forward_with_globals(input, mask, global_mask, need_weights);
   std::vector<torch::Tensor> wrt = {input};
   for (const auto& p : layer.parameters())
     wrt.push_back(p);
@@ -355,10 +356,18 @@ void expect_matches_oracle(SparseAttentionImpl& layer, const std::string& label,
   EXPECT_LE(max_abs_diff(sparse.output, dense.output), tolerance) << where << " output";
   EXPECT_LE(max_abs_diff(sparse.weights, dense.weights), tolerance) << where << " weights";
   ASSERT_EQ(sparse.grads.size(), dense.grads.size());
+  // Without weights to return, the kernel may take a fused path (local attention's band): it
+  // must give the same output and gradients.
+  auto fused = run(layer, x, mask, global_mask, probe, /*dense=*/false, /*need_weights=*/false);
+  EXPECT_FALSE(fused.weights.defined()) << where;
+  EXPECT_LE(max_abs_diff(fused.output, dense.output), tolerance) << where << " output, no weights";
   auto names = layer.named_parameters().keys();
   for (size_t i = 0; i < sparse.grads.size(); ++i) {
+    const auto name = i == 0 ? std::string("input") : names[i - 1];
     EXPECT_LE(max_abs_diff(sparse.grads[i], dense.grads[i]), tolerance)
-        << where << " gradient of " << (i == 0 ? std::string("input") : names[i - 1]);
+        << where << " gradient of " << name;
+    EXPECT_LE(max_abs_diff(fused.grads[i], dense.grads[i]), tolerance)
+        << where << " gradient of " << name << ", no weights";
   }
   // Not vacuous: where the pattern allows any pair, the weights are not all zero.
   if (layer.pattern(n).dense_mask(global_mask).any().item<bool>()) {
@@ -400,6 +409,43 @@ TEST(SparseAttention, MatchesDenseOracleWithPerExampleGlobals) {
     for (auto dtype : {torch::kFloat32, torch::kFloat64}) {
       layer->to(dtype);
       expect_matches_oracle(*layer, c.label + " +globals", n, dtype, global_mask);
+    }
+  }
+}
+
+// The fused path splits the queries into chunks; with chunks of one block (and of a few), every
+// variant's kernel still equals the oracle, with and without per-example globals.
+TEST(SparseAttention, FusedChunksMatchDenseOracle) {
+  torch::manual_seed(16);
+  const int64_t batch = 3, heads = 3, n = 41, dim = 5;
+  auto mask = lengths_to_mask({n, n - 9, 6}, n);
+  auto extra_globals = torch::zeros({batch, n}, torch::kBool);
+  extra_globals[0][17] = extra_globals[1][2] = true;
+  for (const auto& c : all_cases()) {
+    const auto pattern = make_sparse(c.config)->pattern(n);
+    for (int64_t chunk : {1, 7}) {
+      for (const auto& global_mask : {torch::Tensor(), extra_globals}) {
+        std::vector<torch::Tensor> qkv;
+        for (int i = 0; i < 3; ++i)
+          qkv.push_back(torch::randn({batch, heads, n, dim}, torch::kFloat64).requires_grad_());
+        auto probe = torch::randn({batch, heads, n, dim}, torch::kFloat64);
+        SparseAttentionInputs in;
+        in.q = qkv[0], in.k = qkv[1], in.v = qkv[2];
+        in.key_mask = mask;
+        in.global_mask = global_mask;
+        in.chunk_queries = chunk;
+        const std::string where = c.label + " chunk " + std::to_string(chunk) +
+                                  (global_mask.defined() ? " +globals" : "");
+        auto sparse = block_sparse_attention(pattern, in).first;
+        auto dense = dense_pattern_attention(pattern, in).first;
+        EXPECT_LE(max_abs_diff(sparse, dense), 1e-10) << where;
+        if (!sparse.requires_grad())  // a pattern with no pair at all: constant zeros
+          continue;
+        auto sparse_grads = torch::autograd::grad({(sparse * probe).sum()}, qkv);
+        auto dense_grads = torch::autograd::grad({(dense * probe).sum()}, qkv);
+        for (int i = 0; i < 3; ++i)
+          EXPECT_LE(max_abs_diff(sparse_grads[i], dense_grads[i]), 1e-10) << where << " grad " << i;
+      }
     }
   }
 }

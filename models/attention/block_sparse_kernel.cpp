@@ -142,44 +142,61 @@ torch::Tensor band_pattern_allowed(const SparsePattern& p, const BandLayout& ban
 // and values [bh, (nq + W - 1) * b, d] padded so that band slot o of query block q is key block
 // q + o, scores and weights [bh, nq, b, W * b]. One batched product per (head, slot) on views of
 // the keys and values, never a gathered copy of them.
-torch::Tensor band_keys(const torch::Tensor& x, int64_t i, int64_t o, int64_t nq, int64_t block) {
-  return x[i].narrow(0, o * block, nq * block).view({nq, block, x.size(2)});
+torch::Tensor band_keys(const torch::Tensor& x, int64_t o, int64_t nq, int64_t block) {
+  return x.narrow(0, o * block, nq * block).view({nq, block, x.size(1)});
 }
 
-torch::Tensor band_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t width) {
-  const int64_t bh = q.size(0), nq = q.size(1), b = q.size(2);
-  auto scores = torch::empty({bh, nq, b, width * b}, q.options());
-  for (int64_t i = 0; i < bh; ++i) {
-    for (int64_t o = 0; o < width; ++o)
-      scores[i]
-          .narrow(2, o * b, b)
-          .copy_(torch::bmm(q[i], band_keys(k, i, o, nq, b).transpose(1, 2)));
+// One (example, head): q [nq, b, d], keys [(nq + W - 1) * b, d] -> scores [nq, b, W * b].
+torch::Tensor band_scores_head(const torch::Tensor& q, const torch::Tensor& k, int64_t width) {
+  const int64_t nq = q.size(0), b = q.size(1);
+  auto scores = torch::empty({nq, b, width * b}, q.options());
+  for (int64_t o = 0; o < width; ++o) {
+    auto slot = scores.narrow(2, o * b, b);
+    torch::bmm_out(slot, q, band_keys(k, o, nq, b).transpose(1, 2));
   }
   return scores;
 }
 
-torch::Tensor band_values(const torch::Tensor& w, const torch::Tensor& v, int64_t width) {
-  const int64_t bh = w.size(0), nq = w.size(1), b = w.size(2);
-  auto out = torch::zeros({bh, nq, b, v.size(2)}, v.options());
-  for (int64_t i = 0; i < bh; ++i) {
-    for (int64_t o = 0; o < width; ++o)
-      out[i].baddbmm_(w[i].narrow(2, o * b, b), band_keys(v, i, o, nq, b));
-  }
-  return out;
+// out [nq, b, d] += weights [nq, b, W * b] times the band of values [(nq + W - 1) * b, d].
+void band_values_head(torch::Tensor out, const torch::Tensor& w, const torch::Tensor& v,
+                      int64_t width) {
+  const int64_t nq = w.size(0), b = w.size(1);
+  out.zero_();
+  for (int64_t o = 0; o < width; ++o)
+    out.baddbmm_(w.narrow(2, o * b, b), band_keys(v, o, nq, b));
 }
 
 // The transposed band product, the gradient's half that lands on the banded side: for each block
-// offset o, rows of `a` at offset o times `b` accumulate into the band of `like` (dk of the scores,
-// dv of the weighted sum).
+// offset o, rows of `a` [nq, b, W * b] at offset o times `x` [nq, b, m] accumulate into the band
+// of `out` [(nq + W - 1) * b, m] (dk of the scores, dv of the weighted sum).
+void band_transposed_head(torch::Tensor out, const torch::Tensor& a, const torch::Tensor& x,
+                          int64_t width) {
+  const int64_t nq = x.size(0), b = x.size(1);
+  for (int64_t o = 0; o < width; ++o)
+    band_keys(out, o, nq, b).baddbmm_(a.narrow(2, o * b, b).transpose(1, 2), x);
+}
+
+// The same on [B * h, ...] tensors, one (example, head) at a time.
+torch::Tensor band_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t width) {
+  const int64_t bh = q.size(0), nq = q.size(1), b = q.size(2);
+  auto scores = torch::empty({bh, nq, b, width * b}, q.options());
+  for (int64_t i = 0; i < bh; ++i)
+    scores[i].copy_(band_scores_head(q[i], k[i], width));
+  return scores;
+}
+
+torch::Tensor band_values(const torch::Tensor& w, const torch::Tensor& v, int64_t width) {
+  auto out = torch::empty({w.size(0), w.size(1), w.size(2), v.size(2)}, v.options());
+  for (int64_t i = 0; i < w.size(0); ++i)
+    band_values_head(out[i], w[i], v[i], width);
+  return out;
+}
+
 torch::Tensor band_transposed_product(const torch::Tensor& a, const torch::Tensor& b,
                                       const torch::Tensor& like, int64_t width) {
-  const int64_t bh = b.size(0), nq = b.size(1), block = b.size(2);
   auto out = torch::zeros_like(like);
-  for (int64_t i = 0; i < bh; ++i) {
-    for (int64_t o = 0; o < width; ++o)
-      band_keys(out, i, o, nq, block)
-          .baddbmm_(a[i].narrow(2, o * block, block).transpose(1, 2), b[i]);
-  }
+  for (int64_t i = 0; i < b.size(0); ++i)
+    band_transposed_head(out[i], a[i], b[i], width);
   return out;
 }
 
@@ -263,47 +280,198 @@ class BandValues : public torch::autograd::Function<BandValues> {
   }
 };
 
-// A band that is the whole pattern (no strided part, no global token), softmax, no dropout, no
-// weights returned: scores, masked softmax (exactly JointMaskedSoftmax's arithmetic for one
-// part) and weighted sum in one autograd function, computed in place in one score-sized tensor.
-// It keeps the weights, q, k and v; its backward needs one more score-sized tensor, not two.
-class BandAttention : public torch::autograd::Function<BandAttention> {
+// A run of query blocks [first, first + count) and, for a band, the key rows it reads: the band
+// functions work on it exactly as on the whole band. Chunks keep one head's temporaries small
+// (in cache, and recycled by the allocator) whatever the length, so time grows linearly with it.
+struct QueryChunk {
+  int64_t first, count, block, width;
+  torch::Tensor queries(const torch::Tensor& x) const { return x.narrow(0, first, count); }
+  torch::Tensor keys(const torch::Tensor& x) const {
+    return x.narrow(0, first * block, (count + width - 1) * block);
+  }
+};
+
+// Chunks of about `queries` queries (at least one block each).
+std::vector<QueryChunk> query_chunks(int64_t nq, int64_t block, int64_t width, int64_t queries) {
+  const int64_t size = std::max<int64_t>(1, queries / block);
+  std::vector<QueryChunk> chunks;
+  for (int64_t first = 0; first < nq; first += size)
+    chunks.push_back({first, std::min(size, nq - first), block, width});
+  return chunks;
+}
+
+// The key blocks of every query block, for FusedBlockAttention: a band (shifted views of the
+// key rows [(nq + W - 1) * b, d]) or a table (copies of the listed blocks of the rows [nq * b, d],
+// made one chunk at a time). `width` is the number of slots: W for a band, K for a table.
+struct BlockKeys {
+  torch::Tensor table;  // [Ht, nq, K] int64 for a table; empty for a band
+  int64_t block = 0, width = 0;
+
+  bool band() const { return table.numel() == 0; }
+
+  torch::Tensor index(const QueryChunk& c, int64_t head) const {
+    return table[head % table.size(0)].narrow(0, c.first, c.count).flatten();
+  }
+  // The chunk's key blocks side by side: [count, K * b, d].
+  torch::Tensor gather(const QueryChunk& c, const torch::Tensor& rows, int64_t head) const {
+    return rows.view({-1, block, rows.size(1)})
+        .index_select(0, index(c, head))
+        .view({c.count, width * block, rows.size(1)});
+  }
+  // q [count, b, d] against the chunk's keys: [count, b, slots * b].
+  torch::Tensor scores(const QueryChunk& c, const torch::Tensor& q, const torch::Tensor& rows,
+                       int64_t head) const {
+    if (band())
+      return band_scores_head(q, c.keys(rows), width);
+    return torch::bmm(q, gather(c, rows, head).transpose(1, 2));
+  }
+  // out [count, b, m] = w [count, b, slots * b] times the chunk's rows.
+  void values(const QueryChunk& c, torch::Tensor out, const torch::Tensor& w,
+              const torch::Tensor& rows, int64_t head) const {
+    if (band()) {
+      band_values_head(out, w, c.keys(rows), width);
+    } else {
+      torch::bmm_out(out, w, gather(c, rows, head));
+    }
+  }
+  // The chunk's rows of `into` += a^T x, with a [count, b, slots * b] and x [count, b, m].
+  void add_transposed(const QueryChunk& c, torch::Tensor into, const torch::Tensor& a,
+                      const torch::Tensor& x, int64_t head) const {
+    if (band()) {
+      band_transposed_head(c.keys(into), a, x, width);
+    } else {
+      auto part = torch::bmm(a.transpose(1, 2), x);  // [count, K * b, m]
+      into.view({-1, block, into.size(1)})
+          .index_add_(0, index(c, head), part.view({c.count * width, block, x.size(2)}));
+    }
+  }
+};
+
+// Softmax attention over a block part (band or table) and optional global keys, with no dropout
+// and no weights returned: the path every training step and benchmark of `local`, `truncated`,
+// `longformer` and `bigbird` takes. One (example, head) and one chunk of query blocks at a time:
+// scores, softmax over both parts together and the weighted sums in tensors of one chunk's size
+// that the allocator recycles, and only each query's log-sum-exp is kept; the backward pass
+// recomputes the weights from it. Memory is O(n * d) plus one chunk's scores, and time grows
+// linearly with n (no tensor grows with n * window, so none is mapped afresh at every call).
+//
+// Inputs, per example and head (i = example * heads + head): queries q [B, h, nq * b, d]
+// (scaled), key and value rows as BlockKeys reads them, `masked` [B, Ht, nq, b, slots * b] (true:
+// the pair is not allowed), global keys and values gk, gv [B, h, G, d] and `global_masked` [B, G]
+// (G = 0 when there is no global key). (Autograd functions take no undefined tensors: an absent
+// input is an empty one.)
+class FusedBlockAttention : public torch::autograd::Function<FusedBlockAttention> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q,
                                const torch::Tensor& k, const torch::Tensor& v,
-                               const torch::Tensor& allowed, int64_t block, int64_t width) {
-    const double minus_inf = -std::numeric_limits<double>::infinity();
+                               const torch::Tensor& gk, const torch::Tensor& gv,
+                               const torch::Tensor& masked, const torch::Tensor& global_masked,
+                               const torch::Tensor& table, int64_t block, int64_t width,
+                               int64_t chunk) {
+    const double inf = std::numeric_limits<double>::infinity();
+    const int64_t heads = q.size(1), dim = q.size(3);
+    const bool globals = gk.size(2) > 0;
     auto qc = to_blocks(q, block), kc = to_rows(k), vc = to_rows(v);
-    auto w = band_scores(qc, kc, width);  // [bh, nq, b, Wb]
-    w.view({q.size(0), q.size(1), q.size(2), -1}).masked_fill_(allowed.logical_not(), minus_inf);
-    auto row_max = std::get<0>(w.max(-1, /*keepdim=*/true));
-    row_max.masked_fill_(row_max == minus_inf, 0.0);
-    w.sub_(row_max).exp_();
-    auto row_sum = w.sum(-1, /*keepdim=*/true);
-    row_sum.masked_fill_(row_sum == 0, 1.0);
-    w.div_(row_sum);
-    ctx->save_for_backward({qc, kc, vc, w});
+    auto gkc = to_rows(gk), gvc = to_rows(gv);
+    const BlockKeys keys{table, block, width};
+    auto out = torch::empty_like(qc);
+    auto lse = torch::empty({qc.size(0), qc.size(1), block, 1}, q.options());
+    for (int64_t i = 0; i < qc.size(0); ++i) {
+      const int64_t example = i / heads, head = i % heads;
+      auto mask = masked[example][head % masked.size(1)];
+      for (const auto& c : query_chunks(qc.size(1), block, width, chunk)) {
+        auto qi = c.queries(qc[i]);
+        auto w = keys.scores(c, qi, kc[i], head);
+        w.masked_fill_(c.queries(mask), -inf);
+        auto row_max = std::get<0>(w.max(-1, /*keepdim=*/true));
+        torch::Tensor wg;  // [count, b, G]
+        if (globals) {
+          wg = torch::matmul(qi, gkc[i].t()).masked_fill_(global_masked[example], -inf);
+          row_max = torch::maximum(row_max, std::get<0>(wg.max(-1, /*keepdim=*/true)));
+        }
+        row_max.masked_fill_(row_max == -inf, 0.0);
+        w.sub_(row_max).exp_();
+        auto row_sum = w.sum(-1, /*keepdim=*/true);
+        if (globals)
+          row_sum.add_(wg.sub_(row_max).exp_().sum(-1, /*keepdim=*/true));
+        // A query with no allowed key: weights 0 now, and lse = +inf makes exp(s - lse) 0 later.
+        auto empty = row_sum == 0;
+        c.queries(lse[i]).copy_((row_max + row_sum.log()).masked_fill_(empty, inf));
+        row_sum.masked_fill_(empty, 1.0);
+        w.div_(row_sum);
+        auto oi = c.queries(out[i]);
+        keys.values(c, oi, w, vc[i], head);
+        if (globals)
+          oi.view({-1, dim}).addmm_(wg.div_(row_sum).view({-1, wg.size(2)}), gvc[i]);
+      }
+    }
+    ctx->save_for_backward({qc, kc, vc, gkc, gvc, masked, global_masked, table, lse, out});
+    ctx->saved_data["block"] = block;
     ctx->saved_data["width"] = width;
+    ctx->saved_data["chunk"] = chunk;
+    ctx->saved_data["heads"] = heads;
     ctx->saved_data["k_shape"] = k.sizes().vec();
-    return band_values(w, vc, width).view({q.size(0), q.size(1), q.size(2), v.size(3)});
+    return out.view({q.size(0), heads, q.size(2), dim});
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
+    const double inf = std::numeric_limits<double>::infinity();
     auto saved = ctx->get_saved_variables();
-    const auto &qc = saved[0], &kc = saved[1], &vc = saved[2], &w = saved[3];
+    const auto &qc = saved[0], &kc = saved[1], &vc = saved[2], &gkc = saved[3], &gvc = saved[4];
+    const auto &masked = saved[5], &global_masked = saved[6], &table = saved[7];
+    const auto &lse = saved[8], &out = saved[9];
+    const int64_t block = ctx->saved_data["block"].toInt();
     const int64_t width = ctx->saved_data["width"].toInt();
-    auto g = grads[0].contiguous().view({qc.size(0), qc.size(1), qc.size(2), vc.size(2)});
-    auto [ds, dv] = band_values_backward(g, w, vc, width);
-    // Softmax backward in place: ds = w * dw - w * sum_keys(w * dw).
-    ds.mul_(w);
-    auto dot = ds.sum(-1, /*keepdim=*/true);
-    ds.addcmul_(w, dot, -1.0);
-    auto [dq, dk] = band_scores_backward(ds, qc, kc, width);
+    const int64_t chunk = ctx->saved_data["chunk"].toInt();
+    const int64_t heads = ctx->saved_data["heads"].toInt(), dim = qc.size(3);
+    const bool globals = gkc.size(1) > 0;
+    const BlockKeys keys{table, block, width};
+    auto g = grads[0].contiguous().view_as(out);
+    // Softmax backward: ds = w * (dw - sum_keys(w * dw)), and sum_keys(w * dw) = g . out.
+    auto dot = (g * out).sum(-1, /*keepdim=*/true);
+    auto dq = torch::empty_like(qc), dk = torch::zeros_like(kc), dv = torch::zeros_like(vc);
+    auto dgk = globals ? torch::zeros_like(gkc) : torch::Tensor();
+    auto dgv = globals ? torch::zeros_like(gvc) : torch::Tensor();
+    for (int64_t i = 0; i < qc.size(0); ++i) {
+      const int64_t example = i / heads, head = i % heads;
+      auto mask = masked[example][head % masked.size(1)];
+      for (const auto& c : query_chunks(qc.size(1), block, width, chunk)) {
+        auto qi = c.queries(qc[i]), gi = c.queries(g[i]), li = c.queries(lse[i]);
+        auto doti = c.queries(dot[i]);
+        auto w = keys.scores(c, qi, kc[i], head);
+        w.masked_fill_(c.queries(mask), -inf).sub_(li).exp_();
+        keys.add_transposed(c, dv[i], w, gi, head);
+        auto ds = keys.scores(c, gi, vc[i], head).sub_(doti).mul_(w);
+        auto dqi = c.queries(dq[i]);
+        keys.values(c, dqi, ds, kc[i], head);
+        keys.add_transposed(c, dk[i], ds, qi, head);
+        if (globals) {
+          auto wg = torch::matmul(qi, gkc[i].t())
+                        .masked_fill_(global_masked[example], -inf)
+                        .sub_(li)
+                        .exp_()
+                        .view({-1, gkc.size(1)});
+          dgv[i].addmm_(wg.t(), gi.reshape({-1, dim}));
+          auto dsg =
+              torch::mm(gi.reshape({-1, dim}), gvc[i].t()).sub_(doti.reshape({-1, 1})).mul_(wg);
+          dqi.view({-1, dim}).addmm_(dsg, gkc[i]);
+          dgk[i].addmm_(dsg.t(), qi.reshape({-1, dim}));
+        }
+      }
+    }
     const auto k_shape = ctx->saved_data["k_shape"].toIntVector();
-    return {dq.view({k_shape[0], k_shape[1], -1, k_shape[3]}),
+    const auto global_grad = [&](const torch::Tensor& x) {
+      return x.defined() ? x.view({k_shape[0], k_shape[1], -1, dim}) : x;
+    };
+    return {dq.view({k_shape[0], k_shape[1], -1, dim}),
             dk.view(k_shape),
             dv.view(k_shape),
+            global_grad(dgk),
+            global_grad(dgv),
+            torch::Tensor(),
+            torch::Tensor(),
+            torch::Tensor(),
             torch::Tensor(),
             torch::Tensor(),
             torch::Tensor()};
@@ -455,46 +623,89 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
 
   auto globals = global_slots(is_global);
 
+  // Global queries attend to every real key: a small dense [G, n] attention, with the global
+  // projections when the variant has them. Their rows replace what the parts below compute.
+  torch::Tensor global_weights;
+  const auto with_global_rows = [&](torch::Tensor output) {
+    if (globals.count == 0)
+      return output;
+    const auto& gq = in.global_q.defined() ? in.global_q : in.q;
+    const auto& gk = in.global_k.defined() ? in.global_k : in.k;
+    const auto& gv = in.global_v.defined() ? in.global_v : in.v;
+    global_weights = normalize_scores(score(scaled(gather_rows(gq, globals.index)), gk),
+                                      key_padding_to_allowed(in.key_mask), in.normalization);
+    auto rows = torch::matmul(in.dropout ? in.dropout(global_weights) : global_weights, gv);
+    auto row_of = globals.slot.view({batch, 1, n, 1});
+    return torch::where(is_global.view({batch, 1, n, 1}),
+                        rows.gather(2, row_of.expand({batch, heads, n, dim})), output);
+  };
+  // Global keys: every query scores the G global tokens, which sit in the same softmax as its
+  // window keys (they are removed from the block and strided parts, so none is counted twice).
+  const auto global_keys_allowed = [&] {
+    return globals.valid & real.gather(1, globals.index);  // [B, G]
+  };
+
+  // 1. Block part: query block i scores the K key blocks of its table row. A band table (local
+  // attention's) is scored on shifted views of the keys; any other table on copies of its key
+  // blocks. Its mask: [B, Ht, nq, b, slots * b].
+  const auto band = in.score ? BandLayout() : band_layout(p);
+  const int64_t front = band.ok ? -band.shift * b : 0;
+  const int64_t back = band.ok ? (band.width - 1 + band.shift) * b : 0;
+  const auto shifted = [&](const torch::Tensor& x) {
+    return torch::constant_pad_nd(x.narrow(2, 0, padded), {0, 0, front, back}, 0);
+  };
+  torch::Tensor block_positions, block_ok;
+  if (band.ok) {
+    block_positions = band_key_positions(p, band).clamp(0, full - 1).unsqueeze(0);  // [1, nq, Wb]
+    block_ok =
+        band_pattern_allowed(p, band) & gather_key_mask(key_ok, block_positions).unsqueeze(3);
+  } else if (p.key_blocks.size(2) > 0) {
+    block_positions = block_key_positions(p);  // [Ht, nq, Kb]
+    block_ok = block_pattern_allowed(p) & gather_key_mask(key_ok, block_positions).unsqueeze(3);
+  }
+
+  // The common case in one fused autograd function (see FusedBlockAttention).
+  if (block_ok.defined() && !in.score && stride == 0 && !in.dropout && !in.need_weights &&
+      in.normalization == Normalization::kSoftmax) {
+    auto gk = in.k.narrow(2, 0, 0), gv = gk;
+    auto global_masked = torch::zeros({batch, 0}, torch::kBool);
+    if (globals.count > 0) {
+      gk = gather_rows(in.k, globals.index);
+      gv = gather_rows(in.v, globals.index);
+      global_masked = global_keys_allowed().logical_not();
+    }
+    auto masked = block_ok.logical_not().contiguous();
+    auto out = band.ok
+                   ? FusedBlockAttention::apply(queries, shifted(k), shifted(v), gk, gv, masked,
+                                                global_masked, torch::empty({0}, torch::kLong), b,
+                                                band.width, in.chunk_queries)
+                   : FusedBlockAttention::apply(
+                         queries, k.narrow(2, 0, padded), v.narrow(2, 0, padded), gk, gv, masked,
+                         global_masked, p.key_blocks, b, p.key_blocks.size(2), in.chunk_queries);
+    return {with_global_rows(out.narrow(2, 0, n)), {}};
+  }
+
   // Each part scores every query against its own keys: scores [B, h, padded, m] with a mask
   // broadcastable to it, and (only for need_weights) the key position of each score.
   std::vector<torch::Tensor> scores, allowed, key_positions;
-
-  // 1. Block part: query block i scores the K key blocks of its table row. A band table (local
-  // attention's) is scored on shifted views of the keys (BandScores); any other table on gathered
-  // copies of its key blocks.
   torch::Tensor block_values;
-  const auto band = in.score ? BandLayout() : band_layout(p);
   if (band.ok) {
-    const int64_t front = -band.shift * b, back = (band.width - 1 + band.shift) * b;
-    const auto shifted = [&](const torch::Tensor& x) {
-      return torch::constant_pad_nd(x.narrow(2, 0, padded), {0, 0, front, back}, 0);
-    };
     block_values = shifted(v);
     const int64_t width = band.width * b;
-    auto positions = band_key_positions(p, band).clamp(0, full - 1).unsqueeze(0);  // [1, nq, Wb]
-    auto ok = band_pattern_allowed(p, band) & gather_key_mask(key_ok, positions).unsqueeze(3);
-    auto ok_scores = ok.view({batch, 1, padded, width});
-    if (stride == 0 && globals.count == 0 && !in.dropout && !in.need_weights &&
-        in.normalization == Normalization::kSoftmax) {
-      auto out = BandAttention::apply(queries, shifted(k), block_values, ok_scores, b, band.width);
-      return {out.narrow(2, 0, n), {}};
-    }
     scores.push_back(BandScores::apply(queries, shifted(k), b, band.width));
-    allowed.push_back(ok_scores);
+    allowed.push_back(block_ok.view({batch, 1, padded, width}));
     if (in.need_weights) {
       key_positions.push_back(
-          positions.unsqueeze(2).expand({-1, -1, b, -1}).reshape({1, padded, width}));
+          block_positions.unsqueeze(2).expand({-1, -1, b, -1}).reshape({1, padded, width}));
     }
-  } else if (p.key_blocks.size(2) > 0) {
+  } else if (block_ok.defined()) {
     auto keys = gather_blocks(k.narrow(2, 0, padded), p.key_blocks, b);  // [B, h, nq, Kb, d]
     block_values = gather_blocks(v.narrow(2, 0, padded), p.key_blocks, b);
-    auto positions = block_key_positions(p);  // [Ht, nq, Kb]
-    auto ok = block_pattern_allowed(p) & gather_key_mask(key_ok, positions).unsqueeze(3);
     scores.push_back(score(queries.reshape({batch, heads, nq, b, dim}), keys)
                          .view({batch, heads, padded, p.block_keys()}));
-    allowed.push_back(ok.view({batch, p.table_heads(), padded, p.block_keys()}));
+    allowed.push_back(block_ok.view({batch, p.table_heads(), padded, p.block_keys()}));
     if (in.need_weights) {
-      key_positions.push_back(positions.unsqueeze(2)
+      key_positions.push_back(block_positions.unsqueeze(2)
                                   .expand({-1, -1, b, -1})
                                   .reshape({p.table_heads(), padded, p.block_keys()}));
     }
@@ -510,14 +721,12 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
     key_positions.push_back(positions.unsqueeze(0));
   }
 
-  // 3. Global keys: every query scores the G global tokens, which sit in the same softmax as its
-  // window keys (they were removed from parts 1 and 2 above, so none is counted twice).
+  // 3. Global keys.
   torch::Tensor global_values;
   if (globals.count > 0) {
     global_values = gather_rows(in.v, globals.index);
     scores.push_back(score(queries, gather_rows(in.k, globals.index)));
-    allowed.push_back(
-        (globals.valid & real.gather(1, globals.index)).view({batch, 1, 1, globals.count}));
+    allowed.push_back(global_keys_allowed().view({batch, 1, 1, globals.count}));
     key_positions.push_back(globals.index.view({batch, 1, 1, globals.count}));
   }
 
@@ -550,20 +759,7 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
   // A pattern with no part at all (e.g. `global` with no global token) sees nothing: zeros.
   output = output.defined() ? output.narrow(2, 0, n) : torch::zeros_like(in.q);
 
-  // Global queries attend to every real key: a small dense [G, n] attention, with the global
-  // projections when the variant has them. Their rows replace what the parts above computed.
-  torch::Tensor global_weights;
-  if (globals.count > 0) {
-    const auto& gq = in.global_q.defined() ? in.global_q : in.q;
-    const auto& gk = in.global_k.defined() ? in.global_k : in.k;
-    const auto& gv = in.global_v.defined() ? in.global_v : in.v;
-    global_weights = normalize_scores(score(scaled(gather_rows(gq, globals.index)), gk),
-                                      key_padding_to_allowed(in.key_mask), in.normalization);
-    auto rows = torch::matmul(in.dropout ? in.dropout(global_weights) : global_weights, gv);
-    auto row_of = globals.slot.view({batch, 1, n, 1});
-    output = torch::where(is_global.view({batch, 1, n, 1}),
-                          rows.gather(2, row_of.expand({batch, heads, n, dim})), output);
-  }
+  output = with_global_rows(output);
   if (!in.need_weights) {
     return {output, {}};
   }
