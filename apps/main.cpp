@@ -9,6 +9,7 @@
 
 #include "apps/command.h"
 #include "models/compat.h"
+#include "training/runtime.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnzoo::keep_freed_memory();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_help();

@@ -1,7 +1,13 @@
 #include "training/runtime.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -32,6 +38,18 @@ int use_threads(int threads) {
     threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   return threads;
+}
+
+bool keep_freed_memory() {
+#if defined(__GLIBC__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr)
+    return false;
+  constexpr int kMapAbove = 128 << 20, kTrimAbove = 512 << 20;
+  return mallopt(M_MMAP_THRESHOLD, kMapAbove) == 1 && mallopt(M_TRIM_THRESHOLD, kTrimAbove) == 1;
+#else
+  return false;
+#endif
 }
 
 }  // namespace attnzoo

@@ -1,5 +1,6 @@
 #pragma once
-// Where attnzoo runs: the device (cpu, cuda, auto) and the number of CPU threads.
+// Where attnzoo runs: the device (cpu, cuda, auto), the number of CPU threads and how the C
+// library's allocator treats freed tensors.
 
 #include <string>
 
@@ -16,5 +17,15 @@ int use_threads(int threads);
 inline int use_all_cores() {
   return use_threads(0);
 }
+
+/// Lets glibc's malloc keep freed blocks of up to 128 MB in its heap, and up to 512 MB free at
+/// its top, instead of unmapping them: a training step or a benchmark run allocates the same
+/// tensors again and again, and by default every block over 32 MB is mapped afresh each time,
+/// paying a page fault and a zeroing per 4 KB (for long sequences, a third of the time). This is
+/// what PyTorch's CPU tuning guide gets by preloading jemalloc or tcmalloc. Blocks over 128 MB
+/// (dense n x n scores) are still mapped and unmapped. Does nothing where GLIBC_TUNABLES sets a
+/// malloc option (the user's choice wins) or the C library is not glibc. Returns whether it
+/// changed the settings.
+bool keep_freed_memory();
 
 }  // namespace attnzoo
