@@ -45,7 +45,7 @@ bool keep_freed_memory() {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr)
     return false;
-  constexpr int kMapAbove = 128 << 20, kTrimAbove = 512 << 20;
+  constexpr int kMapAbove = 128 << 20, kTrimAbove = 1 << 30;
   return mallopt(M_MMAP_THRESHOLD, kMapAbove) == 1 && mallopt(M_TRIM_THRESHOLD, kTrimAbove) == 1;
 #else
   return false;

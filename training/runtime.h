@@ -18,10 +18,11 @@ inline int use_all_cores() {
   return use_threads(0);
 }
 
-/// Lets glibc's malloc keep freed blocks of up to 128 MB in its heap, and up to 512 MB free at
-/// its top, instead of unmapping them: a training step or a benchmark run allocates the same
-/// tensors again and again, and by default every block over 32 MB is mapped afresh each time,
-/// paying a page fault and a zeroing per 4 KB (for long sequences, a third of the time). This is
+/// Lets glibc's malloc keep freed blocks of up to 128 MB in its heap, and up to 1 GB free at its
+/// top, instead of unmapping them: a training step or a benchmark run allocates the same tensors
+/// again and again, and by default every block over 32 MB is mapped afresh each time, paying a
+/// page fault and a zeroing per 4 KB (for long sequences, a third of the time). The heap then
+/// stays at the step's peak between steps, which the next step reaches anyway. This is
 /// what PyTorch's CPU tuning guide gets by preloading jemalloc or tcmalloc. Blocks over 128 MB
 /// (dense n x n scores) are still mapped and unmapped. Does nothing where GLIBC_TUNABLES sets a
 /// malloc option (the user's choice wins) or the C library is not glibc. Returns whether it
