@@ -140,6 +140,40 @@ void finish_attention_options(const po::variables_map& vm, AttentionConfig& conf
   }
 }
 
+po::options_description trainer_options(TrainerOptions& trainer) {
+  po::options_description training("Training");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
+  training.add_options()
+      ("out", po::value<std::string>(&trainer.out_dir)->default_value("runs/latest"),
+       "run directory")
+      ("resume", po::bool_switch(&trainer.resume), "continue the run in --out from its last epoch")
+      ("epochs", po::value<int64_t>(&trainer.epochs)->default_value(trainer.epochs), "epochs")
+      ("stop-after-epochs", po::value<int64_t>(&trainer.stop_after_epochs)->default_value(0),
+       "stop this invocation after N epochs; --resume continues (0: no limit)")
+      ("batch-size", po::value<int64_t>(&trainer.batch_size)->default_value(trainer.batch_size),
+       "batch size")
+      ("lr", po::value<double>(&trainer.lr)->default_value(trainer.lr, fmt::format("{}", trainer.lr)),
+       "peak learning rate")
+      ("weight-decay", po::value<double>(&trainer.weight_decay)
+           ->default_value(trainer.weight_decay, fmt::format("{}", trainer.weight_decay)),
+       "AdamW weight decay")
+      ("warmup", po::value<double>(&trainer.warmup_fraction)
+           ->default_value(trainer.warmup_fraction, fmt::format("{}", trainer.warmup_fraction)),
+       "fraction of steps spent warming up")
+      ("clip-norm", po::value<double>(&trainer.clip_norm)
+           ->default_value(trainer.clip_norm, fmt::format("{}", trainer.clip_norm)),
+       "gradient clipping norm (0: off)")
+      ("patience", po::value<int64_t>(&trainer.patience)->default_value(trainer.patience),
+       "early stopping patience in epochs (0: off)")
+      ("seed", po::value<uint64_t>(&trainer.seed)->default_value(trainer.seed),
+       "seed of initialisation and batch order")
+      ("log-every", po::value<int64_t>(&trainer.log_every)->default_value(trainer.log_every),
+       "steps between log lines off a terminal");
+  // clang-format on
+  return training;
+}
+
 po::options_description runtime_options(std::string& device, int& threads) {
   po::options_description options("Runtime");
   // One option per line reads better than clang-format's wrapping of the chain.

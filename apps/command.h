@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "models/attention_config.h"
+#include "training/trainer.h"
 
 namespace attnzoo::cli {
 
@@ -39,6 +40,9 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
 po::options_description attention_options(AttentionConfig& config);
 /// Converts the string-valued choices (score, normalization) after parsing.
 void finish_attention_options(const po::variables_map& vm, AttentionConfig& config);
+
+/// --out, --resume, --epochs, --lr and the trainer's other options, bound to `trainer`.
+po::options_description trainer_options(TrainerOptions& trainer);
 
 /// --device and --threads, applied: sets the thread count and returns the device's name.
 po::options_description runtime_options(std::string& device, int& threads);

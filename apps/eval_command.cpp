@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/image_run.h"
 #include "apps/text_run.h"
 #include "training/checkpoint.h"
 #include "training/runtime.h"
@@ -32,29 +33,19 @@ int run_eval(const std::vector<std::string>& args) {
   if (!parse("eval", "--run DIR --dataset KIND --data PATH [--json FILE]", options, args, vm)) {
     return 0;
   }
-  auto run = load_text_run(run_dir);
-  if (data.kind != run.options.data.kind) {
-    throw UsageError("--dataset " + data.kind + ": the run was trained on " +
-                     run.options.data.kind);
-  }
-  // The run's reading settings (tokenizer, columns, ...), with the new data.
-  TextDataOptions reading = run.options.data;
-  reading.data = data.data;
-  reading.test_data.clear();
-  auto examples = load_text_examples(reading, run.vocabulary, run.label_names, run.facts.labelling);
-  if (examples.max_length() > run.facts.max_positions) {
-    throw std::runtime_error(
-        fmt::format("{}: an example has {} tokens, the model accepts at most {}", data.data,
-                    examples.max_length(), run.facts.max_positions));
-  }
-  auto model = build_text_model(run.options, run.facts);
-  load_checkpoint((std::filesystem::path(run_dir) / "best.pt").string(), *model);
   use_threads(threads);
   TrainerOptions trainer_options;
   trainer_options.device = resolve_device(device);
   trainer_options.batch_size = batch_size;
-  model->to(trainer_options.device);
-  auto result = Trainer(model, trainer_options).evaluate(examples);
+  Evaluation result;
+  if (is_image_dataset_kind(data.kind)) {
+    ImageDataOptions images;
+    images.kind = data.kind;
+    images.data = data.data;
+    result = evaluate_image_run(run_dir, images, trainer_options);
+  } else {
+    result = evaluate_text_run(run_dir, data, trainer_options);
+  }
   fmt::print("{} on {}: accuracy {:.4f}, loss {:.4f}, {} examples\n", run_dir, data.data,
              result.accuracy, result.loss, result.examples);
   if (!json_path.empty()) {

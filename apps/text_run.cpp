@@ -1,13 +1,11 @@
 #include "apps/text_run.h"
 
-#include <boost/any.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/run_files.h"
 #include "datasets/text/word_class.h"
 #include "training/checkpoint.h"
 
@@ -18,7 +16,6 @@ namespace fs = std::filesystem;
 po::options_description text_run_options(TextRunOptions& run) {
   auto& data = run.data;
   auto& listops = data.listops;
-  auto& trainer = run.trainer;
   po::options_description data_options("Data");
   // One option per line reads better than clang-format's wrapping of the chain.
   // clang-format off
@@ -87,41 +84,11 @@ po::options_description text_run_options(TextRunOptions& run) {
       ("max-positions", po::value<int64_t>(&run.max_positions)->default_value(run.max_positions),
        "longest input the model accepts (0: the longest in the data)");
   // clang-format on
-  po::options_description training("Training");
-  // One option per line reads better than clang-format's wrapping of the chain.
-  // clang-format off
-  training.add_options()
-      ("out", po::value<std::string>(&trainer.out_dir)->default_value("runs/latest"),
-       "run directory")
-      ("resume", po::bool_switch(&trainer.resume), "continue the run in --out from its last epoch")
-      ("epochs", po::value<int64_t>(&trainer.epochs)->default_value(trainer.epochs), "epochs")
-      ("stop-after-epochs", po::value<int64_t>(&trainer.stop_after_epochs)->default_value(0),
-       "stop this invocation after N epochs; --resume continues (0: no limit)")
-      ("batch-size", po::value<int64_t>(&trainer.batch_size)->default_value(trainer.batch_size),
-       "batch size")
-      ("lr", po::value<double>(&trainer.lr)->default_value(trainer.lr, fmt::format("{}", trainer.lr)),
-       "peak learning rate")
-      ("weight-decay", po::value<double>(&trainer.weight_decay)
-           ->default_value(trainer.weight_decay, fmt::format("{}", trainer.weight_decay)),
-       "AdamW weight decay")
-      ("warmup", po::value<double>(&trainer.warmup_fraction)
-           ->default_value(trainer.warmup_fraction, fmt::format("{}", trainer.warmup_fraction)),
-       "fraction of steps spent warming up")
-      ("clip-norm", po::value<double>(&trainer.clip_norm)
-           ->default_value(trainer.clip_norm, fmt::format("{}", trainer.clip_norm)),
-       "gradient clipping norm (0: off)")
-      ("patience", po::value<int64_t>(&trainer.patience)->default_value(trainer.patience),
-       "early stopping patience in epochs (0: off)")
-      ("seed", po::value<uint64_t>(&trainer.seed)->default_value(trainer.seed),
-       "seed of initialisation and batch order")
-      ("log-every", po::value<int64_t>(&trainer.log_every)->default_value(trainer.log_every),
-       "steps between log lines off a terminal");
-  // clang-format on
   po::options_description all;
   all.add(attention_options(run.attention))
       .add(data_options)
       .add(model)
-      .add(training)
+      .add(trainer_options(run.trainer))
       .add(runtime_options(run.device, run.threads));
   return all;
 }
@@ -150,80 +117,6 @@ std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
           .token_classes(facts.token_classes));
 }
 
-namespace {
-
-// One token per line; backslash and newline escaped so any token survives the round trip.
-std::string escape_line(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\n')
-      out += "\\n";
-    else if (c == '\r')
-      out += "\\r";
-    else
-      out += c;
-  }
-  return out;
-}
-
-std::string unescape_line(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      const char next = s[++i];
-      out += next == 'n' ? '\n' : next == 'r' ? '\r' : next;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::string lines_file(const std::vector<std::string>& items) {
-  std::string text;
-  for (const auto& item : items)
-    text += escape_line(item) + "\n";
-  return text;
-}
-
-std::vector<std::string> read_lines_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw std::runtime_error(path.string() + ": missing from the run directory");
-  std::vector<std::string> items;
-  for (std::string line; std::getline(in, line);)
-    items.push_back(unescape_line(line));
-  return items;
-}
-
-// The resolved configuration as an INI file that `--config` reads back.
-std::string resolved_config(const po::variables_map& vm) {
-  std::ostringstream out;
-  for (const auto& [key, value] : vm) {
-    // Per-invocation switches are not part of the run's configuration.
-    if (key == "config" || key == "help" || key == "resume" || key == "stop-after-epochs")
-      continue;
-    const auto& v = value.value();
-    if (auto s = boost::any_cast<std::string>(&v))
-      out << key << " = " << *s << "\n";
-    else if (auto i = boost::any_cast<int64_t>(&v))
-      out << key << " = " << *i << "\n";
-    else if (auto n = boost::any_cast<int>(&v))
-      out << key << " = " << *n << "\n";
-    else if (auto u = boost::any_cast<uint64_t>(&v))
-      out << key << " = " << *u << "\n";
-    else if (auto b = boost::any_cast<bool>(&v))
-      out << key << " = " << (*b ? "true" : "false") << "\n";
-    else if (auto d = boost::any_cast<double>(&v))
-      out << key << " = " << fmt::format("{}", *d) << "\n";
-  }
-  return out.str();
-}
-
-}  // namespace
-
 void save_text_run(const std::string& dir, const po::variables_map& vm, const TextModelFacts& facts,
                    const TextTask& task) {
   fs::create_directories(dir);
@@ -242,33 +135,22 @@ void save_text_run(const std::string& dir, const po::variables_map& vm, const Te
 LoadedTextRun load_text_run(const std::string& dir) {
   LoadedTextRun run;
   const fs::path root(dir);
-  if (!fs::is_directory(root))
-    throw UsageError("--run " + dir + ": not a run directory");
   po::options_description options = text_run_options(run.options);
   po::variables_map vm;
-  const auto config_path = (root / "config.ini").string();
-  std::ifstream config(config_path);
-  if (!config)
-    throw std::runtime_error(config_path + ": missing from the run directory");
+  read_run_config(dir, options, vm);
   try {
-    po::store(po::parse_config_file(config, options, /*allow_unregistered=*/false), vm);
-    po::notify(vm);
     finish_text_run_options(vm, run.options);
   } catch (const std::exception& e) {
-    throw std::runtime_error(config_path + ": " + e.what());
+    throw std::runtime_error((root / "config.ini").string() + ": " + e.what());
   }
-  const auto model_path = root / "model.json";
-  std::ifstream model_file(model_path);
-  if (!model_file)
-    throw std::runtime_error(model_path.string() + ": missing from the run directory");
+  const auto model = read_run_facts(dir);
   try {
-    auto model = nlohmann::json::parse(model_file);
     run.facts.vocab_size = model.at("vocab_size").get<int64_t>();
     run.facts.num_classes = model.at("num_classes").get<int64_t>();
     run.facts.labelling = model.at("labelling").get<bool>();
     run.facts.max_positions = model.at("max_positions").get<int64_t>();
   } catch (const std::exception& e) {
-    throw std::runtime_error(model_path.string() + ": " + e.what());
+    throw std::runtime_error((root / "model.json").string() + ": " + e.what());
   }
   auto tokens = read_lines_file(root / "vocab.txt");
   // Ids 0 and 1 are the padding and unknown tokens every Vocabulary starts with.
@@ -283,6 +165,29 @@ LoadedTextRun load_text_run(const std::string& dir) {
     run.facts.token_classes = word_class_ids(run.vocabulary);
   run.label_names = read_lines_file(root / "labels.txt");
   return run;
+}
+
+Evaluation evaluate_text_run(const std::string& run_dir, const TextDataOptions& data,
+                             const TrainerOptions& trainer) {
+  auto run = load_text_run(run_dir);
+  if (data.kind != run.options.data.kind) {
+    throw UsageError("--dataset " + data.kind + ": the run was trained on " +
+                     run.options.data.kind);
+  }
+  // The run's reading settings (tokenizer, columns, ...), with the new data.
+  TextDataOptions reading = run.options.data;
+  reading.data = data.data;
+  reading.test_data.clear();
+  auto examples = load_text_examples(reading, run.vocabulary, run.label_names, run.facts.labelling);
+  if (examples.max_length() > run.facts.max_positions) {
+    throw std::runtime_error(
+        fmt::format("{}: an example has {} tokens, the model accepts at most {}", data.data,
+                    examples.max_length(), run.facts.max_positions));
+  }
+  auto model = build_text_model(run.options, run.facts);
+  load_checkpoint((fs::path(run_dir) / "best.pt").string(), *model);
+  model->to(trainer.device);
+  return Trainer(model, trainer).evaluate(examples);
 }
 
 }  // namespace attnzoo::cli

@@ -60,4 +60,8 @@ struct LoadedTextRun {
 };
 LoadedTextRun load_text_run(const std::string& dir);
 
+/// `attnzoo eval` for the text kinds: the run's best checkpoint on every example `data` names.
+Evaluation evaluate_text_run(const std::string& run_dir, const TextDataOptions& data,
+                             const TrainerOptions& trainer);
+
 }  // namespace attnzoo::cli

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "apps/image_run.h"
 #include "apps/text_run.h"
 #include "datasets/text/word_class.h"
 #include "training/progress.h"
@@ -35,9 +36,53 @@ double majority_share(const TokenDataset& data, int64_t classes) {
                    : 0.0;
 }
 
+// `key = value` of an INI file, or "" when absent.
+std::string config_value(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos)
+      continue;
+    auto trim = [](std::string s) {
+      s.erase(0, s.find_first_not_of(" \t"));
+      s.erase(s.find_last_not_of(" \t\r") + 1);
+      return s;
+    };
+    if (trim(line.substr(0, eq)) == key)
+      return trim(line.substr(eq + 1));
+  }
+  return "";
+}
+
+// The dataset kind a train command names, before its options are parsed (they depend on it):
+// --dataset, else the --config file's, else (with --resume) the run's own config.ini.
+std::string dataset_kind(const std::vector<std::string>& args) {
+  std::string dataset, config, out = "runs/latest";
+  bool resume = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    for (auto [flag, into] : {std::pair<const char*, std::string*>{"--dataset", &dataset},
+                              {"--config", &config},
+                              {"--out", &out}}) {
+      const std::string f(flag);
+      if (args[i] == f && i + 1 < args.size())
+        *into = args[i + 1];
+      else if (args[i].rfind(f + "=", 0) == 0)
+        *into = args[i].substr(f.size() + 1);
+    }
+    resume = resume || args[i] == "--resume";
+  }
+  if (dataset.empty() && !config.empty())
+    dataset = config_value(config, "dataset");
+  if (dataset.empty() && resume)
+    dataset = config_value((std::filesystem::path(out) / "config.ini").string(), "dataset");
+  return dataset;
+}
+
 }  // namespace
 
 int run_train(const std::vector<std::string>& args) {
+  if (is_image_dataset_kind(dataset_kind(args)))
+    return train_image_model(args);
   TextRunOptions run;
   auto options = text_run_options(run);
   po::variables_map vm;

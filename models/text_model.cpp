@@ -1,22 +1,8 @@
 #include "models/text_model.h"
 
-#include <stdexcept>
-
 #include <torch/nn/init.h>
 
 namespace attnzoo {
-
-const char* to_string(Pooling pooling) {
-  return pooling == Pooling::kCls ? "cls" : "mean";
-}
-
-Pooling parse_pooling(const std::string& name) {
-  if (name == "cls")
-    return Pooling::kCls;
-  if (name == "mean")
-    return Pooling::kMean;
-  throw std::invalid_argument("pooling must be 'cls' or 'mean', got '" + name + "'");
-}
 
 TextModelImpl::TextModelImpl(const TextModelOptions& options_) : options(options_) {
   TORCH_CHECK(options.vocab_size() > 0, "vocab_size must be positive");
@@ -65,14 +51,7 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
   auto h = encoder(dropout(positional(x)), m);
   if (options.labelling())
     return head(h);
-  torch::Tensor pooled;
-  if (options.pooling() == Pooling::kCls) {
-    pooled = h.select(1, 0);
-  } else {
-    auto weights = m.unsqueeze(-1).to(h.dtype());
-    pooled = (h * weights).sum(1) / weights.sum(1).clamp_min(1.0);
-  }
-  return head(pooled);
+  return head(pool(h, m, options.pooling()));
 }
 
 }  // namespace attnzoo

@@ -12,18 +12,11 @@
 #include <torch/nn/pimpl.h>
 
 #include "models/encoder.h"
+#include "models/pooling.h"
 #include "models/positional_encoding.h"
 #include "models/task_model.h"
 
 namespace attnzoo {
-
-/// How a sequence of encoder outputs becomes one vector.
-enum class Pooling {
-  kCls,   ///< a learned [CLS] vector is put before the tokens; its output is used
-  kMean,  ///< the mean over real (unpadded) tokens
-};
-const char* to_string(Pooling pooling);
-Pooling parse_pooling(const std::string& name);  // throws std::invalid_argument
 
 struct TextModelOptions {
   TextModelOptions(int64_t vocab_size, int64_t num_classes, EncoderOptions encoder)

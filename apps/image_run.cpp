@@ -1,0 +1,206 @@
+#include "apps/image_run.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/run_files.h"
+#include "training/checkpoint.h"
+#include "training/progress.h"
+#include "training/runtime.h"
+
+namespace attnzoo::cli {
+
+namespace fs = std::filesystem;
+
+po::options_description image_run_options(ImageRunOptions& run) {
+  auto& data = run.data;
+  po::options_description data_options("Data");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
+  data_options.add_options()
+      ("dataset", po::value<std::string>(&data.kind)->default_value(data.kind),
+       ("dataset kind: " + image_dataset_kinds()).c_str())
+      ("data", po::value<std::string>(&data.data)->required(),
+       "idx: a directory (train-*/t10k-* files) or IMAGES,LABELS; cifar: a directory")
+      ("test-data", po::value<std::string>(&data.test_data)->default_value(""),
+       "take the test split from here")
+      ("val-fraction", po::value<double>(&data.validation_fraction)
+           ->default_value(data.validation_fraction, "0.1"), "seeded split: validation share")
+      ("test-fraction", po::value<double>(&data.test_fraction)
+           ->default_value(data.test_fraction, "0.1"),
+       "seeded split: test share (when the data has no test split)")
+      ("split-seed", po::value<uint64_t>(&data.split_seed)->default_value(0), "seed of the split")
+      ("coarse", po::value<bool>(&data.coarse)->default_value(false), "cifar-100: coarse labels")
+      ("crop-padding", po::value<int64_t>(&data.crop_padding)->default_value(0),
+       "augmentation: random crop after padding by N pixels (0: off)")
+      ("flip", po::value<bool>(&data.flip)->default_value(false),
+       "augmentation: random horizontal flip");
+  // clang-format on
+  po::options_description model("Model");
+  // clang-format off
+  model.add_options()
+      ("layers", po::value<int64_t>(&run.layers)->default_value(run.layers), "encoder layers")
+      ("mlp-dim", po::value<int64_t>(&run.mlp_dim)->default_value(run.mlp_dim),
+       "MLP width (0: 4 x d-model)")
+      ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.1"), "dropout")
+      ("patch", po::value<int64_t>(&run.patch)->default_value(run.patch),
+       "patch side in pixels (1: every pixel a token)")
+      ("positional", po::value<std::string>(&run.positional)->default_value(run.positional),
+       "patch positions: learned | sinusoidal (2-D) | none")
+      ("pooling", po::value<std::string>(&run.pooling)->default_value(run.pooling),
+       "classification pooling: cls | mean");
+  // clang-format on
+  po::options_description all;
+  all.add(attention_options(run.attention))
+      .add(data_options)
+      .add(model)
+      .add(trainer_options(run.trainer))
+      .add(runtime_options(run.device, run.threads));
+  return all;
+}
+
+void finish_image_run_options(const po::variables_map& vm, ImageRunOptions& run) {
+  finish_attention_options(vm, run.attention);
+  try {
+    parse_positional(run.positional);
+    parse_pooling(run.pooling);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (run.patch < 1)
+    throw UsageError(fmt::format("--patch must be at least 1, got {}", run.patch));
+}
+
+std::shared_ptr<ImageModelImpl> build_image_model(const ImageRunOptions& run,
+                                                  const ImageModelFacts& facts) {
+  if (facts.height % run.patch != 0 || facts.width % run.patch != 0) {
+    throw UsageError(fmt::format("--patch {} does not divide the {}x{} images; choose a divisor",
+                                 run.patch, facts.height, facts.width));
+  }
+  auto encoder = EncoderOptions(
+      EncoderLayerOptions(run.attention).mlp_dim(run.mlp_dim).dropout(run.dropout), run.layers);
+  return std::make_shared<ImageModelImpl>(
+      ImageModelOptions(facts.channels, facts.height, facts.width, facts.num_classes, encoder)
+          .patch(run.patch)
+          .positional(parse_positional(run.positional))
+          .pooling(parse_pooling(run.pooling))
+          .dropout(run.dropout)
+          .mean(facts.mean)
+          .std(facts.std));
+}
+
+void save_image_run(const std::string& dir, const po::variables_map& vm,
+                    const ImageModelFacts& facts, const ImageTask& task) {
+  fs::create_directories(dir);
+  write_file_atomically((fs::path(dir) / "config.ini").string(), resolved_config(vm));
+  nlohmann::json model = {{"channels", facts.channels}, {"height", facts.height},
+                          {"width", facts.width},       {"num_classes", facts.num_classes},
+                          {"mean", facts.mean},         {"std", facts.std},
+                          {"dataset", task.name}};
+  write_file_atomically((fs::path(dir) / "model.json").string(), model.dump(2) + "\n");
+  write_file_atomically((fs::path(dir) / "labels.txt").string(), lines_file(task.label_names));
+}
+
+LoadedImageRun load_image_run(const std::string& dir) {
+  LoadedImageRun run;
+  auto options = image_run_options(run.options);
+  po::variables_map vm;
+  read_run_config(dir, options, vm);
+  finish_image_run_options(vm, run.options);
+  const auto model = read_run_facts(dir);
+  try {
+    run.facts.channels = model.at("channels").get<int64_t>();
+    run.facts.height = model.at("height").get<int64_t>();
+    run.facts.width = model.at("width").get<int64_t>();
+    run.facts.num_classes = model.at("num_classes").get<int64_t>();
+    run.facts.mean = model.at("mean").get<std::vector<double>>();
+    run.facts.std = model.at("std").get<std::vector<double>>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error((fs::path(dir) / "model.json").string() + ": " + e.what());
+  }
+  run.label_names = read_lines_file(fs::path(dir) / "labels.txt");
+  return run;
+}
+
+int train_image_model(const std::vector<std::string>& args) {
+  ImageRunOptions run;
+  auto options = image_run_options(run);
+  po::variables_map vm;
+  if (!parse("train", "--dataset idx|cifar --data PATH [options]", options, args, vm))
+    return 0;
+  if (run.trainer.resume) {
+    // A resumed run keeps its own configuration; flags given now still win.
+    read_run_config(run.trainer.out_dir, options, vm);
+  }
+  finish_image_run_options(vm, run);
+  run.trainer.device = resolve_device(run.device);
+  const int threads = use_threads(run.threads);
+
+  fmt::print("loading {} from {}\n", run.data.kind, run.data.data);
+  std::fflush(stdout);
+  auto task = load_image_task(run.data);
+  fmt::print("{}: {} train / {} validation / {} test images of {}x{}x{}, {} classes\n", task.name,
+             task.train.size(), task.validation.size(), task.test.size(), task.train.channels(),
+             task.train.height(), task.train.width(), task.num_classes());
+
+  ImageModelFacts facts;
+  facts.channels = task.train.channels();
+  facts.height = task.train.height();
+  facts.width = task.train.width();
+  facts.num_classes = task.num_classes();
+  std::tie(facts.mean, facts.std) = task.train.channel_statistics();
+  torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
+  auto model = build_image_model(run, facts);
+  if (!run.trainer.resume)
+    save_image_run(run.trainer.out_dir, vm, facts, task);
+  run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
+  fmt::print(
+      "model: {} attention, {} layers, d_model {}, {} heads, {} tokens of {}x{} pixels, {} "
+      "parameters; {} ({} threads)\n",
+      run.attention.name, run.layers, run.attention.d_model, run.attention.heads, model->patches(),
+      run.patch, run.patch, count_parameters(*model), run.trainer.device.str(), threads);
+  std::fflush(stdout);  // before the progress bar starts on stderr
+
+  Trainer trainer(model, run.trainer);
+  auto result = trainer.fit(task.train, task.validation, &task.test);
+  if (!result.finished) {
+    fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",
+               result.epochs_run, run.trainer.out_dir);
+    return 0;
+  }
+  fmt::print(
+      "\nfinal: test accuracy {:.4f}, best val accuracy {:.4f} (epoch {}), {} steps in {}, peak "
+      "memory {:.0f} MB\nrun directory: {}\n",
+      result.test.accuracy, result.best_validation.accuracy, result.best_epoch, result.steps,
+      format_duration(result.train_seconds), result.peak_rss_bytes / 1e6, run.trainer.out_dir);
+  return 0;
+}
+
+Evaluation evaluate_image_run(const std::string& run_dir, const ImageDataOptions& data,
+                              const TrainerOptions& trainer) {
+  auto run = load_image_run(run_dir);
+  if (data.kind != run.options.data.kind) {
+    throw UsageError("--dataset " + data.kind + ": the run was trained on " +
+                     run.options.data.kind);
+  }
+  ImageDataOptions reading = run.options.data;  // the run's reading settings, the new data
+  reading.data = data.data;
+  reading.test_data.clear();
+  auto examples = load_image_examples(reading, run.facts.num_classes);
+  if (examples.channels() != run.facts.channels || examples.height() != run.facts.height ||
+      examples.width() != run.facts.width) {
+    throw std::runtime_error(fmt::format("{}: images are {}x{}x{}, the model takes {}x{}x{}",
+                                         data.data, examples.channels(), examples.height(),
+                                         examples.width(), run.facts.channels, run.facts.height,
+                                         run.facts.width));
+  }
+  auto model = build_image_model(run.options, run.facts);
+  load_checkpoint((fs::path(run_dir) / "best.pt").string(), *model);
+  model->to(trainer.device);
+  return Trainer(model, trainer).evaluate(examples);
+}
+
+}  // namespace attnzoo::cli
