@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/image_run.h"
+#include "apps/speech_run.h"
 #include "apps/text_run.h"
 #include "training/checkpoint.h"
 #include "training/runtime.h"
@@ -43,6 +44,11 @@ int run_eval(const std::vector<std::string>& args) {
     images.kind = data.kind;
     images.data = data.data;
     result = evaluate_image_run(run_dir, images, trainer_options);
+  } else if (is_speech_dataset_kind(data.kind)) {
+    SpeechDataOptions speech;
+    speech.kind = data.kind;
+    speech.data = data.data;
+    result = evaluate_speech_run(run_dir, speech, trainer_options);
   } else {
     result = evaluate_text_run(run_dir, data, trainer_options);
   }

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "apps/image_run.h"
+#include "apps/speech_run.h"
 #include "apps/text_run.h"
 #include "datasets/text/word_class.h"
 #include "training/progress.h"
@@ -81,8 +82,11 @@ std::string dataset_kind(const std::vector<std::string>& args) {
 }  // namespace
 
 int run_train(const std::vector<std::string>& args) {
-  if (is_image_dataset_kind(dataset_kind(args)))
+  const auto kind = dataset_kind(args);
+  if (is_image_dataset_kind(kind))
     return train_image_model(args);
+  if (is_speech_dataset_kind(kind))
+    return train_speech_model(args);
   TextRunOptions run;
   auto options = text_run_options(run);
   po::variables_map vm;

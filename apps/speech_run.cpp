@@ -1,0 +1,212 @@
+#include "apps/speech_run.h"
+
+#include <filesystem>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/run_files.h"
+#include "training/checkpoint.h"
+#include "training/progress.h"
+#include "training/runtime.h"
+
+namespace attnzoo::cli {
+
+namespace fs = std::filesystem;
+
+po::options_description speech_run_options(SpeechRunOptions& run) {
+  auto& data = run.data;
+  po::options_description data_options("Data");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
+  data_options.add_options()
+      ("dataset", po::value<std::string>(&data.kind)->default_value(data.kind),
+       ("dataset kind: " + speech_dataset_kinds()).c_str())
+      ("data", po::value<std::string>(&data.data)->required(),
+       "fsdd: the recordings directory; speech-folders: ROOT with ROOT/<label>/*.wav")
+      ("test-data", po::value<std::string>(&data.test_data)->default_value(""),
+       "take the test split from here")
+      ("val-fraction", po::value<double>(&data.validation_fraction)
+           ->default_value(data.validation_fraction, "0.1"), "seeded split: validation share")
+      ("test-fraction", po::value<double>(&data.test_fraction)
+           ->default_value(data.test_fraction, "0.1"),
+       "seeded split: test share (when the data has no test split)")
+      ("split-seed", po::value<uint64_t>(&data.split_seed)->default_value(0), "seed of the split")
+      ("mel-bins", po::value<int64_t>(&data.num_mel_bins)->default_value(data.num_mel_bins),
+       "log-mel filterbank bins per frame")
+      ("resample", po::value<int64_t>(&data.resample)->default_value(0),
+       "resample every file to this rate in Hz (0: all files must share one rate)")
+      ("stack", po::value<int64_t>(&data.stack)->default_value(1),
+       "stack this many consecutive frames into one vector")
+      ("subsample", po::value<int64_t>(&data.subsample)->default_value(1),
+       "keep every N-th (stacked) frame");
+  // clang-format on
+  po::options_description model("Model");
+  // clang-format off
+  model.add_options()
+      ("layers", po::value<int64_t>(&run.layers)->default_value(run.layers), "encoder layers")
+      ("mlp-dim", po::value<int64_t>(&run.mlp_dim)->default_value(run.mlp_dim),
+       "MLP width (0: 4 x d-model)")
+      ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.1"), "dropout")
+      ("positional", po::value<std::string>(&run.positional)->default_value(run.positional),
+       "positional encoding: sinusoidal | learned | none")
+      ("pooling", po::value<std::string>(&run.pooling)->default_value(run.pooling),
+       "utterance pooling: mean | cls")
+      ("max-frames", po::value<int64_t>(&run.max_frames)->default_value(0),
+       "longest utterance the model accepts, in frames (0: the longest in the data)");
+  // clang-format on
+  po::options_description all;
+  all.add(attention_options(run.attention))
+      .add(data_options)
+      .add(model)
+      .add(trainer_options(run.trainer))
+      .add(runtime_options(run.device, run.threads));
+  return all;
+}
+
+void finish_speech_run_options(const po::variables_map& vm, SpeechRunOptions& run) {
+  finish_attention_options(vm, run.attention);
+  try {
+    parse_positional(run.positional);
+    parse_pooling(run.pooling);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (run.data.stack < 1 || run.data.subsample < 1)
+    throw UsageError("--stack and --subsample must be at least 1");
+}
+
+std::shared_ptr<SpeechModelImpl> build_speech_model(const SpeechRunOptions& run,
+                                                    const SpeechModelFacts& facts) {
+  auto encoder = EncoderOptions(
+      EncoderLayerOptions(run.attention).mlp_dim(run.mlp_dim).dropout(run.dropout), run.layers);
+  return std::make_shared<SpeechModelImpl>(
+      SpeechModelOptions(facts.feature_dim, facts.num_classes, encoder)
+          .max_length(facts.max_frames)
+          .positional(parse_positional(run.positional))
+          .pooling(parse_pooling(run.pooling))
+          .dropout(run.dropout)
+          .mean(facts.mean)
+          .std(facts.std));
+}
+
+LoadedSpeechRun load_speech_run(const std::string& dir) {
+  LoadedSpeechRun run;
+  auto options = speech_run_options(run.options);
+  po::variables_map vm;
+  read_run_config(dir, options, vm);
+  finish_speech_run_options(vm, run.options);
+  const auto model = read_run_facts(dir);
+  try {
+    run.facts.feature_dim = model.at("feature_dim").get<int64_t>();
+    run.facts.num_classes = model.at("num_classes").get<int64_t>();
+    run.facts.max_frames = model.at("max_frames").get<int64_t>();
+    run.facts.sample_rate = model.at("sample_rate").get<int64_t>();
+    run.facts.mean = model.at("mean").get<std::vector<double>>();
+    run.facts.std = model.at("std").get<std::vector<double>>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error((fs::path(dir) / "model.json").string() + ": " + e.what());
+  }
+  run.label_names = read_lines_file(fs::path(dir) / "labels.txt");
+  return run;
+}
+
+int train_speech_model(const std::vector<std::string>& args) {
+  SpeechRunOptions run;
+  auto options = speech_run_options(run);
+  po::variables_map vm;
+  if (!parse("train", "--dataset fsdd|speech-folders --data PATH [options]", options, args, vm))
+    return 0;
+  if (run.trainer.resume)
+    read_run_config(run.trainer.out_dir, options, vm);  // flags given now still win
+  finish_speech_run_options(vm, run);
+  run.trainer.device = resolve_device(run.device);
+  const int threads = use_threads(run.threads);
+
+  fmt::print("loading {} from {}\n", run.data.kind, run.data.data);
+  std::fflush(stdout);
+  auto task = load_speech_task(run.data);
+  fmt::print(
+      "{}: {} train / {} validation / {} test utterances at {} Hz, {} classes, {} features "
+      "per frame, up to {} frames\n",
+      task.name, task.train.size(), task.validation.size(), task.test.size(), task.sample_rate,
+      task.num_classes(), task.train.feature_dim(),
+      std::max({task.train.max_length(), task.validation.max_length(), task.test.max_length()}));
+
+  SpeechModelFacts facts;
+  facts.feature_dim = task.train.feature_dim();
+  facts.num_classes = task.num_classes();
+  facts.sample_rate = task.sample_rate;
+  const int64_t longest =
+      std::max({task.train.max_length(), task.validation.max_length(), task.test.max_length()});
+  facts.max_frames = run.max_frames > 0 ? run.max_frames : longest;
+  if (longest > facts.max_frames) {
+    throw UsageError(fmt::format("--max-frames {} is shorter than the longest utterance ({})",
+                                 facts.max_frames, longest));
+  }
+  std::tie(facts.mean, facts.std) = task.train.feature_statistics();
+  torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
+  auto model = build_speech_model(run, facts);
+  if (!run.trainer.resume) {
+    fs::create_directories(run.trainer.out_dir);
+    const fs::path dir(run.trainer.out_dir);
+    write_file_atomically((dir / "config.ini").string(), resolved_config(vm));
+    nlohmann::json json = {{"feature_dim", facts.feature_dim},
+                           {"num_classes", facts.num_classes},
+                           {"max_frames", facts.max_frames},
+                           {"sample_rate", facts.sample_rate},
+                           {"mel_bins", run.data.num_mel_bins},
+                           {"stack", run.data.stack},
+                           {"subsample", run.data.subsample},
+                           {"mean", facts.mean},
+                           {"std", facts.std},
+                           {"dataset", task.name}};
+    write_file_atomically((dir / "model.json").string(), json.dump(2) + "\n");
+    write_file_atomically((dir / "labels.txt").string(), lines_file(task.label_names));
+  }
+  run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
+  fmt::print(
+      "model: {} attention, {} layers, d_model {}, {} heads, {} parameters; {} ({} "
+      "threads)\n",
+      run.attention.name, run.layers, run.attention.d_model, run.attention.heads,
+      count_parameters(*model), run.trainer.device.str(), threads);
+  std::fflush(stdout);  // before the progress bar starts on stderr
+
+  Trainer trainer(model, run.trainer);
+  auto result = trainer.fit(task.train, task.validation, &task.test);
+  if (!result.finished) {
+    fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",
+               result.epochs_run, run.trainer.out_dir);
+    return 0;
+  }
+  fmt::print(
+      "\nfinal: test accuracy {:.4f}, best val accuracy {:.4f} (epoch {}), {} steps in {}, peak "
+      "memory {:.0f} MB\nrun directory: {}\n",
+      result.test.accuracy, result.best_validation.accuracy, result.best_epoch, result.steps,
+      format_duration(result.train_seconds), result.peak_rss_bytes / 1e6, run.trainer.out_dir);
+  return 0;
+}
+
+Evaluation evaluate_speech_run(const std::string& run_dir, const SpeechDataOptions& data,
+                               const TrainerOptions& trainer) {
+  auto run = load_speech_run(run_dir);
+  if (data.kind != run.options.data.kind) {
+    throw UsageError("--dataset " + data.kind + ": the run was trained on " +
+                     run.options.data.kind);
+  }
+  SpeechDataOptions reading = run.options.data;  // the run's frame settings, the new data
+  reading.data = data.data;
+  reading.test_data.clear();
+  auto examples = load_speech_examples(reading, run.label_names, run.facts.sample_rate);
+  if (examples.max_length() > run.facts.max_frames) {
+    throw std::runtime_error(
+        fmt::format("{}: an utterance has {} frames, the model takes at most {}", data.data,
+                    examples.max_length(), run.facts.max_frames));
+  }
+  auto model = build_speech_model(run.options, run.facts);
+  load_checkpoint((fs::path(run_dir) / "best.pt").string(), *model);
+  model->to(trainer.device);
+  return Trainer(model, trainer).evaluate(examples);
+}
+
+}  // namespace attnzoo::cli

@@ -1,0 +1,58 @@
+#include "models/speech_model.h"
+
+#include <torch/nn/init.h>
+
+namespace attnzoo {
+
+namespace {
+
+torch::Tensor feature_buffer(const std::vector<double>& values, int64_t features, double fill,
+                             const char* name) {
+  if (values.empty())
+    return torch::full({features}, fill);
+  TORCH_CHECK(static_cast<int64_t>(values.size()) == features, name, " has ", values.size(),
+              " values for ", features, " features");
+  return torch::tensor(values, torch::kFloat);
+}
+
+}  // namespace
+
+SpeechModelImpl::SpeechModelImpl(const SpeechModelOptions& options_) : options(options_) {
+  TORCH_CHECK(options.num_classes() > 1, "a classifier needs at least two classes");
+  const int64_t d = d_model(), f = options.feature_dim();
+  mean = register_buffer("mean", feature_buffer(options.mean(), f, 0.0, "mean"));
+  std = register_buffer("std", feature_buffer(options.std(), f, 1.0, "std"));
+  TORCH_CHECK((std > 0).all().item<bool>(), "std must be positive");
+  input = register_module("input", torch::nn::Linear(f, d));
+  const bool with_cls = options.pooling() == Pooling::kCls;
+  positional = register_module(
+      "positional",
+      PositionalEncoding(PositionalEncodingOptions(d, options.max_length() + (with_cls ? 1 : 0))
+                             .kind(options.positional())));
+  if (with_cls) {
+    cls = register_parameter("cls", torch::empty({d}));
+    torch::nn::init::normal_(cls, 0.0, 0.02);
+  }
+  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  encoder = register_module("encoder", Encoder(options.encoder()));
+  head = register_module("head", torch::nn::Linear(d, options.num_classes()));
+}
+
+torch::Tensor SpeechModelImpl::forward(const torch::Tensor& frames, const torch::Tensor& mask) {
+  TORCH_CHECK(frames.dim() == 3 && frames.size(2) == options.feature_dim(),
+              "expected frames [batch, time, ", options.feature_dim(), "], got ", frames.sizes());
+  TORCH_CHECK(frames.size(1) <= options.max_length(), "an utterance of ", frames.size(1),
+              " frames is longer than the model's maximum, ", options.max_length());
+  auto m = mask.defined() ? mask
+                          : torch::ones({frames.size(0), frames.size(1)},
+                                        frames.options().dtype(torch::kBool));
+  auto x = input((frames - mean) / std);
+  if (cls.defined()) {
+    x = torch::cat({cls.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1);
+    m = torch::cat({torch::ones({m.size(0), 1}, m.options()), m}, 1);
+  }
+  auto h = encoder(dropout(positional(x)), m);
+  return head(pool(h, m, options.pooling()));
+}
+
+}  // namespace attnzoo

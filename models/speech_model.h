@@ -1,0 +1,56 @@
+#pragma once
+// Speech frames -> class logits: normalise each feature with the training set's mean and
+// standard deviation (kept in the model), project to d_model, add positions, encode with any
+// registered attention (`truncated` sees a window of past and future frames), pool, classify.
+
+#include <vector>
+
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "models/encoder.h"
+#include "models/pooling.h"
+#include "models/positional_encoding.h"
+#include "models/task_model.h"
+
+namespace attnzoo {
+
+struct SpeechModelOptions {
+  SpeechModelOptions(int64_t feature_dim, int64_t num_classes, EncoderOptions encoder)
+      : feature_dim_(feature_dim), num_classes_(num_classes), encoder_(std::move(encoder)) {}
+  TORCH_ARG(int64_t, feature_dim);
+  TORCH_ARG(int64_t, num_classes);
+  TORCH_ARG(EncoderOptions, encoder);
+  /// Longest input in frames.
+  TORCH_ARG(int64_t, max_length) = 1000;
+  TORCH_ARG(PositionalKind, positional) = PositionalKind::kSinusoidal;
+  TORCH_ARG(Pooling, pooling) = Pooling::kMean;
+  TORCH_ARG(double, dropout) = 0.1;
+  /// Per-feature mean and standard deviation of the training frames; empty: 0 and 1.
+  TORCH_ARG(std::vector<double>, mean) = {};
+  TORCH_ARG(std::vector<double>, std) = {};
+};
+
+class SpeechModelImpl : public TaskModelImpl {
+ public:
+  explicit SpeechModelImpl(const SpeechModelOptions& options);
+
+  /// frames [B, T, F], mask [B, T] (true at real frames) -> logits [B, num_classes]
+  torch::Tensor forward(const torch::Tensor& frames, const torch::Tensor& mask);
+  torch::Tensor forward(const Batch& batch) override { return forward(batch.inputs, batch.mask); }
+
+  int64_t d_model() const { return options.encoder().layer().attention().d_model; }
+
+  SpeechModelOptions options;
+  torch::Tensor mean, std;  ///< [F] buffers
+  torch::nn::Linear input{nullptr};
+  PositionalEncoding positional{nullptr};
+  torch::Tensor cls;  ///< [d], only with Pooling::kCls
+  torch::nn::Dropout dropout{nullptr};
+  Encoder encoder{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+TORCH_MODULE(SpeechModel);
+
+}  // namespace attnzoo

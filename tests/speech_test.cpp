@@ -1,0 +1,261 @@
+// Speech: WAV reading (good and bad files), Kaldi-compatible fbank against torchaudio on real
+// FSDD recordings, resampling, the FSDD and speech-folders layouts, the speech model, and
+// `attnzoo train` / `eval` on generated recordings.
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <string>
+
+#include <fmt/core.h>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "datasets/speech/fbank.h"
+#include "datasets/speech/wav_reader.h"
+#include "datasets/speech_datasets.h"
+#include "models/speech_model.h"
+#include "tests/test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace attnzoo;
+using attnzoo::testing::max_abs_diff;
+using attnzoo::testing::message_of;
+
+fs::path fresh_dir(const std::string& name) {
+  auto dir =
+      fs::temp_directory_path() / ("attnzoo_speech_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A tone whose pitch says the digit, with a little noise: learnable, and different per file.
+std::vector<float> tone(int64_t label, int64_t index, int64_t rate, double seconds) {
+  std::vector<float> samples;
+  const double pi = 3.14159265358979323846, hz = 300.0 + 150.0 * label;
+  for (int64_t i = 0; i < static_cast<int64_t>(seconds * rate); ++i) {
+    const double t = static_cast<double>(i) / rate;
+    samples.push_back(static_cast<float>(0.3 * std::sin(2 * pi * hz * t) +
+                                         0.02 * std::sin(2 * pi * (57.0 + index) * t * 31.0)));
+  }
+  return samples;
+}
+
+TEST(Wav, RoundTripAndBadFilesNameTheFile) {
+  auto dir = fresh_dir("wav");
+  auto samples = tone(3, 1, 8000, 0.1);
+  write_wav((dir / "a.wav").string(), samples, 8000);
+  auto wave = read_wav((dir / "a.wav").string());
+  EXPECT_EQ(wave.sample_rate, 8000);
+  ASSERT_EQ(wave.samples.size(), samples.size());
+  double worst = 0;
+  for (size_t i = 0; i < samples.size(); ++i)
+    worst = std::max(worst, std::abs(static_cast<double>(wave.samples[i] - samples[i])));
+  EXPECT_LE(worst, 1.0 / 32768);  // 16-bit quantisation
+
+  std::ofstream(dir / "text.wav") << "this is not audio at all, just some words\n";
+  std::ofstream(dir / "empty.wav");
+  std::ifstream whole(dir / "a.wav", std::ios::binary);
+  std::string bytes{std::istreambuf_iterator<char>(whole), std::istreambuf_iterator<char>()};
+  std::ofstream(dir / "cut.wav", std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+  for (const auto& [name, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"text.wav", "not a readable WAV file"},
+                                                        {"empty.wav", "empty file"},
+                                                        {"cut.wav", "truncated"},
+                                                        {"missing.wav", "cannot open"}}) {
+    const auto path = (dir / name).string();
+    auto message = message_of([&] { read_wav(path); });
+    EXPECT_TRUE(contains(message, path) && contains(message, expected)) << message;
+  }
+}
+
+TEST(Fbank, HundredFramesPerSecondAndFilterbankShape) {
+  FbankOptions options;
+  options.sample_rate = 8000;
+  auto frames = fbank(tone(2, 0, 8000, 1.0), options);
+  // 1 s at 8 kHz: 200-sample frames every 80 samples, whole frames only: 1 + (8000 - 200) / 80.
+  EXPECT_EQ(frames.sizes(), (std::vector<int64_t>{98, 40}));
+  auto bank = mel_filterbank(options, 256);
+  EXPECT_EQ(bank.sizes(), (std::vector<int64_t>{40, 129}));
+  EXPECT_EQ(bank.select(1, 128).abs().max().item<double>(), 0.0);  // no weight at Nyquist
+  EXPECT_LE(bank.max().item<double>(), 1.0);
+  EXPECT_EQ(fbank(std::vector<float>(150, 0.1f), options).size(0), 0);  // shorter than a frame
+}
+
+// The reference: torchaudio.compliance.kaldi.fbank on real FSDD recordings.
+TEST(Fbank, MatchesTorchaudioKaldiFbankOnFsddRecordings) {
+  const fs::path recordings = fs::path(ATTNZOO_SHARED_DATA) / "fsdd" / "recordings";
+  if (!fs::exists(recordings))
+    GTEST_SKIP() << recordings << " is missing (the FSDD recordings of ../shared/data)";
+  if (attnzoo::testing::shell("/usr/bin/python3 -c 'import torchaudio'").status != 0)
+    GTEST_SKIP() << "Debian's python3-torchaudio is not installed (scripts/setup.sh installs it)";
+  const std::vector<std::string> names = {"0_george_0.wav", "3_jackson_17.wav", "7_lucas_42.wav",
+                                          "9_nicolas_3.wav", "5_yweweler_49.wav"};
+  auto out = fresh_dir("fbank") / "reference.txt";
+  std::string command = "/usr/bin/python3 " + std::string(ATTNZOO_SOURCE_DIR) +
+                        "/tests/reference/kaldi_fbank.py " + out.string() + " 40";
+  for (const auto& name : names)
+    command += " " + (recordings / name).string();
+  auto run = attnzoo::testing::shell(command);
+  ASSERT_EQ(run.status, 0) << run.output;
+  std::ifstream in(out);
+  for (const auto& name : names) {
+    int64_t rows = 0, cols = 0;
+    in >> rows >> cols;
+    auto expected = torch::empty({rows, cols}, torch::kDouble);
+    auto e = expected.accessor<double, 2>();
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c)
+        in >> e[r][c];
+    }
+    ASSERT_TRUE(in.good()) << name;
+    auto wave = read_wav((recordings / name).string());
+    FbankOptions options;
+    options.sample_rate = wave.sample_rate;
+    auto frames = fbank(wave.samples, options).to(torch::kDouble);
+    ASSERT_EQ(frames.sizes(), expected.sizes()) << name;
+    // Within 1e-3 on every value whose energy is above the floor (log(eps) = -15.9).
+    auto above = expected > -15.0;
+    EXPECT_GT(above.sum().item<int64_t>(), rows * cols / 2) << name;
+    auto diff = (frames - expected).abs().masked_select(above);
+    EXPECT_LE(diff.max().item<double>(), 1e-3) << name;
+  }
+}
+
+TEST(Speech, ResamplingKeepsATone) {
+  auto high = tone(1, 0, 16000, 0.2), low = tone(1, 0, 8000, 0.2);
+  auto resampled = resample_audio(high, 16000, 8000);
+  ASSERT_EQ(resampled.size(), low.size());
+  double worst = 0;
+  for (size_t i = 100; i + 100 < low.size(); ++i)  // away from the edges
+    worst = std::max(worst, std::abs(static_cast<double>(resampled[i] - low[i])));
+  EXPECT_LE(worst, 0.03);
+}
+
+TEST(Speech, FsddSplitByIndexAndMixedRatesAreAnError) {
+  auto dir = fresh_dir("fsdd");
+  for (int64_t label = 0; label < 3; ++label) {
+    for (const char* speaker : {"ann", "bob"}) {
+      for (int64_t index = 0; index < 10; ++index) {
+        write_wav((dir / fmt::format("{}_{}_{}.wav", label, speaker, index)).string(),
+                  tone(label, index, 8000, 0.3), 8000);
+      }
+    }
+  }
+  SpeechDataOptions options;
+  options.data = dir.string();
+  options.validation_fraction = 0.2;
+  auto task = load_speech_task(options);
+  EXPECT_EQ(task.test.size(), 30);       // index 0-4, 3 labels x 2 speakers
+  EXPECT_EQ(task.validation.size(), 6);  // 20% of the 30 others
+  EXPECT_EQ(task.train.size(), 24);
+  EXPECT_EQ(task.sample_rate, 8000);
+  EXPECT_EQ(task.label_names, (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(task.train.feature_dim(), 40);
+  auto batch = task.train.batch({0, 1});
+  EXPECT_EQ(batch.inputs.sizes(), (std::vector<int64_t>{2, 28, 40}));  // 0.3 s: 28 frames
+  EXPECT_TRUE(batch.mask.all().item<bool>());
+
+  options.stack = 3;
+  options.subsample = 2;
+  auto stacked = load_speech_task(options);
+  EXPECT_EQ(stacked.train.feature_dim(), 120);
+  EXPECT_EQ(stacked.train.max_length(), 14);
+
+  write_wav((dir / "1_bob_33.wav").string(), tone(1, 3, 16000, 0.3), 16000);
+  options.stack = options.subsample = 1;
+  auto message = message_of([&] { load_speech_task(options); });
+  EXPECT_TRUE(contains(message, "1_bob_33.wav: sample rate 16000 Hz, the dataset's is 8000 Hz"))
+      << message;
+  options.resample = 8000;
+  EXPECT_EQ(load_speech_task(options).train.size() + load_speech_task(options).validation.size(),
+            31);
+  fs::remove(dir / "1_bob_33.wav");
+  std::ofstream(dir / "oops.wav") << "x";
+  message = message_of([&] { load_speech_task(options); });
+  EXPECT_TRUE(contains(message, "oops.wav: an FSDD file is named")) << message;
+}
+
+TEST(Speech, FoldersUseTheirListsAndPaddingIsMasked) {
+  auto root = fresh_dir("folders");
+  for (const char* label : {"no", "yes"}) {
+    fs::create_directories(root / label);
+    for (int64_t i = 0; i < 6; ++i) {
+      write_wav((root / label / fmt::format("{}.wav", i)).string(),
+                tone(label[0] == 'y', i, 8000, 0.1 + 0.05 * i), 8000);
+    }
+  }
+  fs::create_directories(root / "_background_noise_");
+  write_wav((root / "_background_noise_" / "hum.wav").string(), tone(9, 0, 8000, 0.2), 8000);
+  std::ofstream(root / "validation_list.txt") << "no/1.wav\nyes/1.wav\n";
+  std::ofstream(root / "testing_list.txt") << "no/2.wav\nyes/2.wav\nyes/3.wav\n";
+  SpeechDataOptions options;
+  options.kind = "speech-folders";
+  options.data = root.string();
+  auto task = load_speech_task(options);
+  EXPECT_EQ(task.validation.size(), 2);
+  EXPECT_EQ(task.test.size(), 3);
+  EXPECT_EQ(task.train.size(), 7);
+  EXPECT_EQ(task.label_names, (std::vector<std::string>{"no", "yes"}));
+  std::vector<int64_t> all(7);
+  std::iota(all.begin(), all.end(), 0);
+  auto batch = task.train.batch(all);
+  for (int64_t k = 0; k < 7; ++k)
+    EXPECT_EQ(batch.mask[k].sum().item<int64_t>(), task.train.length(k));
+
+  // The model: padded frames change nothing.
+  AttentionConfig attention;
+  attention.name = "truncated";
+  attention.d_model = 16;
+  attention.heads = 2;
+  attention.truncate_left = 3;
+  attention.truncate_right = 1;
+  SpeechModel model(
+      SpeechModelOptions(40, 2, EncoderOptions(EncoderLayerOptions(attention), 1)).max_length(100));
+  model->eval();
+  auto logits = model->forward(batch.inputs, batch.mask);
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{7, 2}));
+  const int64_t k = 0, t = task.train.length(0);
+  auto alone = model->forward(batch.inputs[k].narrow(0, 0, t).unsqueeze(0),
+                              torch::ones({1, t}, torch::kBool));
+  EXPECT_LE(max_abs_diff(alone[0], logits[k]), 1e-5);
+}
+
+TEST(SpeechCli, TrainsTruncatedAttentionOnFsddFilesAndEvaluates) {
+  auto dir = fresh_dir("cli");
+  for (int64_t label = 0; label < 3; ++label) {
+    for (int64_t index = 0; index < 16; ++index) {
+      write_wav((dir / fmt::format("{}_ann_{}.wav", label, index)).string(),
+                tone(label, index, 8000, 0.2 + 0.01 * index), 8000);
+    }
+  }
+  const auto run = (dir / "run").string();
+  const std::string binary = ATTNZOO_BINARY;
+  auto train = attnzoo::testing::shell(
+      binary + " train --dataset fsdd --data " + dir.string() +
+      " --model truncated --truncate-left 4 --truncate-right 2 --d-model 16 --heads 2 --layers 1"
+      " --epochs 10 --val-fraction 0.3 --batch-size 8 --lr 3e-3 --threads 1 --out " + run);
+  ASSERT_EQ(train.status, 0) << train.output;
+  EXPECT_TRUE(contains(train.output, "15 test utterances at 8000 Hz, 3 classes")) << train.output;
+  const auto at = train.output.find("test accuracy ");
+  ASSERT_NE(at, std::string::npos) << train.output;
+  // The pitch tells the class: far above chance (1/3).
+  EXPECT_GE(std::stod(train.output.substr(at + 14)), 0.8) << train.output;
+  auto eval = attnzoo::testing::shell(binary + " eval --run " + run + " --dataset fsdd --data " +
+                                      dir.string() + " --threads 1");
+  ASSERT_EQ(eval.status, 0) << eval.output;
+  EXPECT_TRUE(contains(eval.output, "48 examples")) << eval.output;
+}
+
+}  // namespace
