@@ -664,9 +664,12 @@ std::pair<torch::Tensor, torch::Tensor> block_sparse_attention(const SparsePatte
     block_ok = block_pattern_allowed(p) & gather_key_mask(key_ok, block_positions).unsqueeze(3);
   }
 
-  // The common case in one fused autograd function (see FusedBlockAttention).
+  // The common case of long sequences in one fused autograd function (see FusedBlockAttention).
+  // It works one head at a time, so it pays off once a head's queries fill a chunk; shorter
+  // sequences are cheaper in the general path below, batched over every head at once (their
+  // score tensors are small anyway).
   if (block_ok.defined() && !in.score && stride == 0 && !in.dropout && !in.need_weights &&
-      in.normalization == Normalization::kSoftmax) {
+      in.normalization == Normalization::kSoftmax && padded >= in.chunk_queries) {
     auto gk = in.k.narrow(2, 0, 0), gv = gk;
     auto global_masked = torch::zeros({batch, 0}, torch::kBool);
     if (globals.count > 0) {

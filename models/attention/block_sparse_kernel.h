@@ -2,9 +2,9 @@
 // The one kernel behind every sparse variant: it computes attention over exactly the pairs a
 // SparsePattern allows, touching only the listed key blocks, the strided keys and the global
 // tokens, so memory grows with n * (window + random blocks + n / stride + globals), never n^2.
-// Softmax attention without dropout (every training step without attention dropout, every
-// benchmark) takes a fused path that works one chunk of queries at a time and recomputes the
-// weights in the backward pass; the other cases are made of standard differentiable ops.
+// Softmax attention without dropout on long sequences (every benchmark, training without
+// attention dropout) takes a fused path that works one chunk of queries at a time and recomputes
+// the weights in the backward pass; the other cases are made of standard differentiable ops.
 //
 // `dense_pattern_attention` computes the same thing the textbook way, with an n x n score matrix
 // and the pattern's dense mask: it is the oracle the tests compare the kernel against.
@@ -35,8 +35,8 @@ struct SparseAttentionInputs {
   Normalization normalization = Normalization::kSoftmax;
   /// Also return the weights as a dense [B, heads, n, n] tensor (costs n^2: for small n only).
   bool need_weights = false;
-  /// About how many queries the fused path handles at a time; speed and memory only, never the
-  /// result.
+  /// About how many queries the fused path handles at a time; sequences shorter than this take
+  /// the general path. Speed and memory only, never the result.
   int64_t chunk_queries = 1024;
 };
 
