@@ -1,14 +1,13 @@
 #include "apps/image_run.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "apps/run_files.h"
+#include "apps/train_flow.h"
 #include "training/checkpoint.h"
-#include "training/progress.h"
 #include "training/runtime.h"
 
 namespace attnzoo::cli {
@@ -131,10 +130,8 @@ int train_image_model(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("train", "--dataset idx|cifar --data PATH [options]", options, args, vm))
     return 0;
-  if (run.trainer.resume) {
-    // A resumed run keeps its own configuration; flags given now still win.
-    read_run_config(run.trainer.out_dir, options, vm);
-  }
+  if (run.trainer.resume)
+    merge_resumed_config(run.trainer.out_dir, options, vm);
   finish_image_run_options(vm, run);
   run.trainer.device = resolve_device(run.device);
   const int threads = use_threads(run.threads);
@@ -157,26 +154,12 @@ int train_image_model(const std::vector<std::string>& args) {
   if (!run.trainer.resume)
     save_image_run(run.trainer.out_dir, vm, facts, task);
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
-  fmt::print(
-      "model: {} attention, {} layers, d_model {}, {} heads, {} tokens of {}x{} pixels, {} "
-      "parameters; {} ({} threads)\n",
-      run.attention.name, run.layers, run.attention.d_model, run.attention.heads, model->patches(),
-      run.patch, run.patch, count_parameters(*model), run.trainer.device.str(), threads);
-  std::fflush(stdout);  // before the progress bar starts on stderr
-
-  Trainer trainer(model, run.trainer);
-  auto result = trainer.fit(task.train, task.validation, &task.test);
-  if (!result.finished) {
-    fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",
-               result.epochs_run, run.trainer.out_dir);
-    return 0;
-  }
-  fmt::print(
-      "\nfinal: test accuracy {:.4f}, best val accuracy {:.4f} (epoch {}), {} steps in {}, peak "
-      "memory {:.0f} MB\nrun directory: {}\n",
-      result.test.accuracy, result.best_validation.accuracy, result.best_epoch, result.steps,
-      format_duration(result.train_seconds), result.peak_rss_bytes / 1e6, run.trainer.out_dir);
-  return 0;
+  return train_and_report(model, run.trainer, threads,
+                          fmt::format("{} attention, {} layers, d_model {}, {} heads, {} tokens of "
+                                      "{}x{} pixels",
+                                      run.attention.name, run.layers, run.attention.d_model,
+                                      run.attention.heads, model->patches(), run.patch, run.patch),
+                          task.train, task.validation, task.test);
 }
 
 Evaluation evaluate_image_run(const std::string& run_dir, const ImageDataOptions& data,

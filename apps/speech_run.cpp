@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/run_files.h"
+#include "apps/train_flow.h"
 #include "training/checkpoint.h"
-#include "training/progress.h"
 #include "training/runtime.h"
 
 namespace attnzoo::cli {
@@ -118,7 +118,7 @@ int train_speech_model(const std::vector<std::string>& args) {
   if (!parse("train", "--dataset fsdd|speech-folders --data PATH [options]", options, args, vm))
     return 0;
   if (run.trainer.resume)
-    read_run_config(run.trainer.out_dir, options, vm);  // flags given now still win
+    merge_resumed_config(run.trainer.out_dir, options, vm);
   finish_speech_run_options(vm, run);
   run.trainer.device = resolve_device(run.device);
   const int threads = use_threads(run.threads);
@@ -126,6 +126,12 @@ int train_speech_model(const std::vector<std::string>& args) {
   fmt::print("loading {} from {}\n", run.data.kind, run.data.data);
   std::fflush(stdout);
   auto task = load_speech_task(run.data);
+  if (!task.speakers.empty()) {
+    std::string names;
+    for (const auto& speaker : task.speakers)
+      names += (names.empty() ? "" : ", ") + speaker;
+    fmt::print("{} speakers: {}\n", task.speakers.size(), names);
+  }
   fmt::print(
       "{}: {} train / {} validation / {} test utterances at {} Hz, {} classes, {} features "
       "per frame, up to {} frames\n",
@@ -165,26 +171,11 @@ int train_speech_model(const std::vector<std::string>& args) {
     write_file_atomically((dir / "labels.txt").string(), lines_file(task.label_names));
   }
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
-  fmt::print(
-      "model: {} attention, {} layers, d_model {}, {} heads, {} parameters; {} ({} "
-      "threads)\n",
-      run.attention.name, run.layers, run.attention.d_model, run.attention.heads,
-      count_parameters(*model), run.trainer.device.str(), threads);
-  std::fflush(stdout);  // before the progress bar starts on stderr
-
-  Trainer trainer(model, run.trainer);
-  auto result = trainer.fit(task.train, task.validation, &task.test);
-  if (!result.finished) {
-    fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",
-               result.epochs_run, run.trainer.out_dir);
-    return 0;
-  }
-  fmt::print(
-      "\nfinal: test accuracy {:.4f}, best val accuracy {:.4f} (epoch {}), {} steps in {}, peak "
-      "memory {:.0f} MB\nrun directory: {}\n",
-      result.test.accuracy, result.best_validation.accuracy, result.best_epoch, result.steps,
-      format_duration(result.train_seconds), result.peak_rss_bytes / 1e6, run.trainer.out_dir);
-  return 0;
+  return train_and_report(
+      model, run.trainer, threads,
+      fmt::format("{} attention, {} layers, d_model {}, {} heads", run.attention.name, run.layers,
+                  run.attention.d_model, run.attention.heads),
+      task.train, task.validation, task.test);
 }
 
 Evaluation evaluate_speech_run(const std::string& run_dir, const SpeechDataOptions& data,

@@ -11,8 +11,8 @@
 #include "apps/image_run.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
+#include "apps/train_flow.h"
 #include "datasets/text/word_class.h"
-#include "training/progress.h"
 #include "training/runtime.h"
 
 namespace attnzoo::cli {
@@ -92,15 +92,8 @@ int run_train(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("train", "[options]", options, args, vm))
     return 0;
-  if (run.trainer.resume) {
-    // A resumed run keeps its own configuration; flags given now still win.
-    const auto config_path = std::filesystem::path(run.trainer.out_dir) / "config.ini";
-    std::ifstream config(config_path);
-    if (!config)
-      throw UsageError("--resume: " + config_path.string() + " not found");
-    po::store(po::parse_config_file(config, options, /*allow_unregistered=*/false), vm);
-    po::notify(vm);
-  }
+  if (run.trainer.resume)
+    merge_resumed_config(run.trainer.out_dir, options, vm);
   finish_text_run_options(vm, run);
   run.trainer.device = resolve_device(run.device);
   const int threads = use_threads(run.threads);
@@ -132,27 +125,13 @@ int run_train(const std::vector<std::string>& args) {
   if (!run.trainer.resume)
     save_text_run(run.trainer.out_dir, vm, facts, task);
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
-  fmt::print(
-      "model: {} attention, {} layers, d_model {}, {} heads, {} parameters; {} ({} threads)\n",
-      run.attention.name, run.layers, run.attention.d_model, run.attention.heads,
-      count_parameters(*model), run.trainer.device.str(), threads);
-  std::fflush(stdout);  // before the progress bar starts on stderr
-
-  Trainer trainer(model, run.trainer);
-  auto result = trainer.fit(task.train, task.validation, &task.test);
-  if (!result.finished) {
-    fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",
-               result.epochs_run, run.trainer.out_dir);
-    return 0;
-  }
-  fmt::print(
-      "\nfinal: test accuracy {:.4f} (majority {} {:.4f}), best val accuracy {:.4f} (epoch {}), "
-      "{} steps in {}, peak memory {:.0f} MB\nrun directory: {}\n",
-      result.test.accuracy, task.labelling ? "tag" : "class",
-      majority_share(task.test, task.num_classes()), result.best_validation.accuracy,
-      result.best_epoch, result.steps, format_duration(result.train_seconds),
-      result.peak_rss_bytes / 1e6, run.trainer.out_dir);
-  return 0;
+  return train_and_report(
+      model, run.trainer, threads,
+      fmt::format("{} attention, {} layers, d_model {}, {} heads", run.attention.name, run.layers,
+                  run.attention.d_model, run.attention.heads),
+      task.train, task.validation, task.test,
+      fmt::format(" (majority {} {:.4f})", task.labelling ? "tag" : "class",
+                  majority_share(task.test, task.num_classes())));
 }
 
 }  // namespace attnzoo::cli

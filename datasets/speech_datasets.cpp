@@ -98,6 +98,7 @@ enum class Split { kUnassigned, kTrain, kValidation, kTest };
 struct Utterance {
   std::string path, label;
   Split split = Split::kUnassigned;
+  std::string speaker;  // fsdd only
 };
 
 std::vector<std::string> wav_files(const fs::path& dir) {
@@ -137,7 +138,8 @@ std::vector<Utterance> fsdd_utterances(const std::string& path) {
       throw std::runtime_error(file + ": an FSDD file is named {label}_{speaker}_{index}.wav");
     }
     // The official split: recordings 0-4 of every speaker are the test set.
-    utterances.push_back({file, stem.substr(0, first), index <= 4 ? Split::kTest : Split::kTrain});
+    utterances.push_back({file, stem.substr(0, first), index <= 4 ? Split::kTest : Split::kTrain,
+                          stem.substr(first + 1, last - first - 1)});
   }
   if (utterances.empty())
     throw std::runtime_error(dir.string() + ": no .wav files");
@@ -181,7 +183,7 @@ std::vector<Utterance> folder_utterances(const std::string& path) {
                 : validation.count(relative) ? Split::kValidation
                                              : Split::kTrain;
       }
-      utterances.push_back({file, label.filename().string(), split});
+      utterances.push_back({file, label.filename().string(), split, ""});
     }
   }
   if (utterances.empty())
@@ -321,6 +323,12 @@ SpeechTask load_speech_task(const SpeechDataOptions& options) {
   SpeechTask task;
   task.name = options.kind + ":" + fs::path(options.data).filename().string();
   task.label_names.assign(names.begin(), names.end());
+  std::set<std::string> speakers;
+  for (const auto& u : utterances) {
+    if (!u.speaker.empty())
+      speakers.insert(u.speaker);
+  }
+  task.speakers.assign(speakers.begin(), speakers.end());
   std::map<std::string, int64_t> ids;
   for (size_t c = 0; c < task.label_names.size(); ++c)
     ids[task.label_names[c]] = static_cast<int64_t>(c);

@@ -69,6 +69,8 @@ struct SpeechTask {
   std::string name;
   SpeechDataset train, validation, test;
   std::vector<std::string> label_names;
+  /// fsdd: the speakers found in the file names, sorted (empty for speech-folders).
+  std::vector<std::string> speakers;
   int64_t sample_rate = 0;
   int64_t num_classes() const { return static_cast<int64_t>(label_names.size()); }
 };

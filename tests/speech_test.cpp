@@ -162,6 +162,7 @@ TEST(Speech, FsddSplitByIndexAndMixedRatesAreAnError) {
   EXPECT_EQ(task.train.size(), 24);
   EXPECT_EQ(task.sample_rate, 8000);
   EXPECT_EQ(task.label_names, (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(task.speakers, (std::vector<std::string>{"ann", "bob"}));
   EXPECT_EQ(task.train.feature_dim(), 40);
   auto batch = task.train.batch({0, 1});
   EXPECT_EQ(batch.inputs.sizes(), (std::vector<int64_t>{2, 28, 40}));  // 0.3 s: 28 frames
@@ -245,7 +246,8 @@ TEST(SpeechCli, TrainsTruncatedAttentionOnFsddFilesAndEvaluates) {
   auto train = attnzoo::testing::shell(
       binary + " train --dataset fsdd --data " + dir.string() +
       " --model truncated --truncate-left 4 --truncate-right 2 --d-model 16 --heads 2 --layers 1"
-      " --epochs 10 --val-fraction 0.3 --batch-size 8 --lr 3e-3 --threads 1 --out " + run);
+      " --epochs 10 --val-fraction 0.3 --batch-size 8 --lr 3e-3 --threads 1 --out " +
+      run);
   ASSERT_EQ(train.status, 0) << train.output;
   EXPECT_TRUE(contains(train.output, "15 test utterances at 8000 Hz, 3 classes")) << train.output;
   const auto at = train.output.find("test accuracy ");

@@ -1,0 +1,45 @@
+#include "apps/train_flow.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/core.h>
+
+#include "training/progress.h"
+
+namespace attnzoo::cli {
+
+void merge_resumed_config(const std::string& out_dir, const po::options_description& options,
+                          po::variables_map& vm) {
+  const auto config_path = std::filesystem::path(out_dir) / "config.ini";
+  std::ifstream config(config_path);
+  if (!config)
+    throw UsageError("--resume: " + config_path.string() + " not found");
+  po::store(po::parse_config_file(config, options, /*allow_unregistered=*/false), vm);
+  po::notify(vm);
+}
+
+int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerOptions& trainer,
+                     int threads, const std::string& model_line, const BatchSource& train,
+                     const BatchSource& validation, const BatchSource& test,
+                     const std::string& test_note) {
+  fmt::print("model: {}, {} parameters; {} ({} threads)\n", model_line, count_parameters(*model),
+             trainer.device.str(), threads);
+  std::fflush(stdout);  // before the progress bar starts on stderr
+  auto result = Trainer(model, trainer).fit(train, validation, &test);
+  if (!result.finished) {
+    fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",
+               result.epochs_run, trainer.out_dir);
+    return 0;
+  }
+  fmt::print(
+      "\nfinal: test accuracy {:.4f}{}, best val accuracy {:.4f} (epoch {}), {} steps in {}, "
+      "peak memory {:.0f} MB\nrun directory: {}\n",
+      result.test.accuracy, test_note, result.best_validation.accuracy, result.best_epoch,
+      result.steps, format_duration(result.train_seconds), result.peak_rss_bytes / 1e6,
+      trainer.out_dir);
+  return 0;
+}
+
+}  // namespace attnzoo::cli
