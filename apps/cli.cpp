@@ -5,6 +5,9 @@
 #include <fmt/core.h>
 
 #include "apps/command.h"
+
+#include "models/pooling.h"
+#include "models/positional_encoding.h"
 #include "training/runtime.h"
 
 namespace attnzoo::cli {
@@ -138,6 +141,42 @@ void finish_attention_options(const po::variables_map& vm, AttentionConfig& conf
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+}
+
+po::options_description encoder_choice_options(EncoderChoices& choices,
+                                               const std::string& positional_help,
+                                               const std::string& pooling_help) {
+  po::options_description model("Model");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
+  model.add_options()
+      ("layers", po::value<int64_t>(&choices.layers)->default_value(choices.layers),
+       "encoder layers")
+      ("mlp-dim", po::value<int64_t>(&choices.mlp_dim)->default_value(choices.mlp_dim),
+       "MLP width (0: 4 x d-model)")
+      ("dropout", po::value<double>(&choices.dropout)
+           ->default_value(choices.dropout, fmt::format("{}", choices.dropout)), "dropout")
+      ("positional", po::value<std::string>(&choices.positional)
+           ->default_value(choices.positional), positional_help.c_str())
+      ("pooling", po::value<std::string>(&choices.pooling)->default_value(choices.pooling),
+       pooling_help.c_str());
+  // clang-format on
+  return model;
+}
+
+void check_encoder_choices(const EncoderChoices& choices) {
+  try {
+    parse_positional(choices.positional);
+    parse_pooling(choices.pooling);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+EncoderOptions encoder_from(const AttentionConfig& attention, const EncoderChoices& choices) {
+  return EncoderOptions(
+      EncoderLayerOptions(attention).mlp_dim(choices.mlp_dim).dropout(choices.dropout),
+      choices.layers);
 }
 
 po::options_description trainer_options(TrainerOptions& trainer) {

@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "models/attention_config.h"
+#include "models/encoder.h"
 #include "training/trainer.h"
 
 namespace attnzoo::cli {
@@ -40,6 +41,26 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
 po::options_description attention_options(AttentionConfig& config);
 /// Converts the string-valued choices (score, normalization) after parsing.
 void finish_attention_options(const po::variables_map& vm, AttentionConfig& config);
+
+/// What every model has around its attention: encoder depth and width, dropout, positions and
+/// pooling. Each modality sets its own defaults.
+struct EncoderChoices {
+  int64_t layers = 2;
+  int64_t mlp_dim = 0;  ///< 0: 4 x d_model
+  double dropout = 0.1;
+  std::string positional = "sinusoidal";  ///< sinusoidal | learned | none
+  std::string pooling = "cls";            ///< cls | mean
+};
+
+/// --layers, --mlp-dim, --dropout, --positional and --pooling, bound to `choices` (their values
+/// are the defaults shown).
+po::options_description encoder_choice_options(EncoderChoices& choices,
+                                               const std::string& positional_help,
+                                               const std::string& pooling_help);
+/// Checks the string choices after parsing; UsageError when bad.
+void check_encoder_choices(const EncoderChoices& choices);
+/// The encoder the attention and the choices describe.
+EncoderOptions encoder_from(const AttentionConfig& attention, const EncoderChoices& choices);
 
 /// --out, --resume, --epochs, --lr and the trainer's other options, bound to `trainer`.
 po::options_description trainer_options(TrainerOptions& trainer);

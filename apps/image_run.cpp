@@ -38,19 +38,13 @@ po::options_description image_run_options(ImageRunOptions& run) {
       ("flip", po::value<bool>(&data.flip)->default_value(false),
        "augmentation: random horizontal flip");
   // clang-format on
-  po::options_description model("Model");
+  auto model =
+      encoder_choice_options(run.model, "patch positions: learned | sinusoidal (2-D) | none",
+                             "classification pooling: cls | mean");
   // clang-format off
   model.add_options()
-      ("layers", po::value<int64_t>(&run.layers)->default_value(run.layers), "encoder layers")
-      ("mlp-dim", po::value<int64_t>(&run.mlp_dim)->default_value(run.mlp_dim),
-       "MLP width (0: 4 x d-model)")
-      ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.1"), "dropout")
       ("patch", po::value<int64_t>(&run.patch)->default_value(run.patch),
-       "patch side in pixels (1: every pixel a token)")
-      ("positional", po::value<std::string>(&run.positional)->default_value(run.positional),
-       "patch positions: learned | sinusoidal (2-D) | none")
-      ("pooling", po::value<std::string>(&run.pooling)->default_value(run.pooling),
-       "classification pooling: cls | mean");
+       "patch side in pixels (1: every pixel a token)");
   // clang-format on
   po::options_description all;
   all.add(attention_options(run.attention))
@@ -63,12 +57,7 @@ po::options_description image_run_options(ImageRunOptions& run) {
 
 void finish_image_run_options(const po::variables_map& vm, ImageRunOptions& run) {
   finish_attention_options(vm, run.attention);
-  try {
-    parse_positional(run.positional);
-    parse_pooling(run.pooling);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  check_encoder_choices(run.model);
   if (run.patch < 1)
     throw UsageError(fmt::format("--patch must be at least 1, got {}", run.patch));
 }
@@ -79,14 +68,13 @@ std::shared_ptr<ImageModelImpl> build_image_model(const ImageRunOptions& run,
     throw UsageError(fmt::format("--patch {} does not divide the {}x{} images; choose a divisor",
                                  run.patch, facts.height, facts.width));
   }
-  auto encoder = EncoderOptions(
-      EncoderLayerOptions(run.attention).mlp_dim(run.mlp_dim).dropout(run.dropout), run.layers);
+  auto encoder = encoder_from(run.attention, run.model);
   return std::make_shared<ImageModelImpl>(
       ImageModelOptions(facts.channels, facts.height, facts.width, facts.num_classes, encoder)
           .patch(run.patch)
-          .positional(parse_positional(run.positional))
-          .pooling(parse_pooling(run.pooling))
-          .dropout(run.dropout)
+          .positional(parse_positional(run.model.positional))
+          .pooling(parse_pooling(run.model.pooling))
+          .dropout(run.model.dropout)
           .mean(facts.mean)
           .std(facts.std));
 }
@@ -157,7 +145,7 @@ int train_image_model(const std::vector<std::string>& args) {
   return train_and_report(model, run.trainer, threads,
                           fmt::format("{} attention, {} layers, d_model {}, {} heads, {} tokens of "
                                       "{}x{} pixels",
-                                      run.attention.name, run.layers, run.attention.d_model,
+                                      run.attention.name, run.model.layers, run.attention.d_model,
                                       run.attention.heads, model->patches(), run.patch, run.patch),
                           task.train, task.validation, task.test);
 }

@@ -16,13 +16,9 @@ namespace attnzoo::cli {
 
 struct ImageRunOptions {
   AttentionConfig attention;
+  EncoderChoices model{4, 0, 0.1, "learned", "cls"};
   ImageDataOptions data;
-  int64_t layers = 4;
-  int64_t mlp_dim = 0;
-  double dropout = 0.1;
   int64_t patch = 4;
-  std::string positional = "learned";
-  std::string pooling = "cls";
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;

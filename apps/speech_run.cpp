@@ -41,17 +41,10 @@ po::options_description speech_run_options(SpeechRunOptions& run) {
       ("subsample", po::value<int64_t>(&data.subsample)->default_value(1),
        "keep every N-th (stacked) frame");
   // clang-format on
-  po::options_description model("Model");
+  auto model = encoder_choice_options(run.model, "positional encoding: sinusoidal | learned | none",
+                                      "utterance pooling: mean | cls");
   // clang-format off
   model.add_options()
-      ("layers", po::value<int64_t>(&run.layers)->default_value(run.layers), "encoder layers")
-      ("mlp-dim", po::value<int64_t>(&run.mlp_dim)->default_value(run.mlp_dim),
-       "MLP width (0: 4 x d-model)")
-      ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.1"), "dropout")
-      ("positional", po::value<std::string>(&run.positional)->default_value(run.positional),
-       "positional encoding: sinusoidal | learned | none")
-      ("pooling", po::value<std::string>(&run.pooling)->default_value(run.pooling),
-       "utterance pooling: mean | cls")
       ("max-frames", po::value<int64_t>(&run.max_frames)->default_value(0),
        "longest utterance the model accepts, in frames (0: the longest in the data)");
   // clang-format on
@@ -66,26 +59,20 @@ po::options_description speech_run_options(SpeechRunOptions& run) {
 
 void finish_speech_run_options(const po::variables_map& vm, SpeechRunOptions& run) {
   finish_attention_options(vm, run.attention);
-  try {
-    parse_positional(run.positional);
-    parse_pooling(run.pooling);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  check_encoder_choices(run.model);
   if (run.data.stack < 1 || run.data.subsample < 1)
     throw UsageError("--stack and --subsample must be at least 1");
 }
 
 std::shared_ptr<SpeechModelImpl> build_speech_model(const SpeechRunOptions& run,
                                                     const SpeechModelFacts& facts) {
-  auto encoder = EncoderOptions(
-      EncoderLayerOptions(run.attention).mlp_dim(run.mlp_dim).dropout(run.dropout), run.layers);
+  auto encoder = encoder_from(run.attention, run.model);
   return std::make_shared<SpeechModelImpl>(
       SpeechModelOptions(facts.feature_dim, facts.num_classes, encoder)
           .max_length(facts.max_frames)
-          .positional(parse_positional(run.positional))
-          .pooling(parse_pooling(run.pooling))
-          .dropout(run.dropout)
+          .positional(parse_positional(run.model.positional))
+          .pooling(parse_pooling(run.model.pooling))
+          .dropout(run.model.dropout)
           .mean(facts.mean)
           .std(facts.std));
 }
@@ -173,8 +160,8 @@ int train_speech_model(const std::vector<std::string>& args) {
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(
       model, run.trainer, threads,
-      fmt::format("{} attention, {} layers, d_model {}, {} heads", run.attention.name, run.layers,
-                  run.attention.d_model, run.attention.heads),
+      fmt::format("{} attention, {} layers, d_model {}, {} heads", run.attention.name,
+                  run.model.layers, run.attention.d_model, run.attention.heads),
       task.train, task.validation, task.test);
 }
 

@@ -16,13 +16,9 @@ namespace attnzoo::cli {
 
 struct SpeechRunOptions {
   AttentionConfig attention;
+  EncoderChoices model{2, 0, 0.1, "sinusoidal", "mean"};
   SpeechDataOptions data;
-  int64_t layers = 2;
-  int64_t mlp_dim = 0;
-  double dropout = 0.1;
   int64_t max_frames = 0;
-  std::string positional = "sinusoidal";
-  std::string pooling = "mean";
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;

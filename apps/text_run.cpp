@@ -69,18 +69,10 @@ po::options_description text_run_options(TextRunOptions& run) {
       ("data-seed", po::value<uint64_t>(&listops.seed)->default_value(listops.seed),
        "generated listops: seed");
   // clang-format on
-  po::options_description model("Model");
-  // One option per line reads better than clang-format's wrapping of the chain.
+  auto model = encoder_choice_options(run.model, "positional encoding: sinusoidal | learned | none",
+                                      "classification pooling: cls | mean");
   // clang-format off
   model.add_options()
-      ("layers", po::value<int64_t>(&run.layers)->default_value(run.layers), "encoder layers")
-      ("mlp-dim", po::value<int64_t>(&run.mlp_dim)->default_value(run.mlp_dim),
-       "MLP width (0: 4 x d-model)")
-      ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.1"), "dropout")
-      ("positional", po::value<std::string>(&run.positional)->default_value(run.positional),
-       "positional encoding: sinusoidal | learned | none")
-      ("pooling", po::value<std::string>(&run.pooling)->default_value(run.pooling),
-       "classification pooling: cls | mean")
       ("max-positions", po::value<int64_t>(&run.max_positions)->default_value(run.max_positions),
        "longest input the model accepts (0: the longest in the data)");
   // clang-format on
@@ -95,25 +87,19 @@ po::options_description text_run_options(TextRunOptions& run) {
 
 void finish_text_run_options(const po::variables_map& vm, TextRunOptions& run) {
   finish_attention_options(vm, run.attention);
-  try {
-    parse_positional(run.positional);
-    parse_pooling(run.pooling);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  check_encoder_choices(run.model);
 }
 
 std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
                                                 const TextModelFacts& facts) {
-  auto encoder = EncoderOptions(
-      EncoderLayerOptions(run.attention).mlp_dim(run.mlp_dim).dropout(run.dropout), run.layers);
+  auto encoder = encoder_from(run.attention, run.model);
   return std::make_shared<TextModelImpl>(
       TextModelOptions(facts.vocab_size, facts.num_classes, encoder)
           .max_length(facts.max_positions)
-          .positional(parse_positional(run.positional))
-          .pooling(parse_pooling(run.pooling))
+          .positional(parse_positional(run.model.positional))
+          .pooling(parse_pooling(run.model.pooling))
           .labelling(facts.labelling)
-          .dropout(run.dropout)
+          .dropout(run.model.dropout)
           .token_classes(facts.token_classes));
 }
 

@@ -16,13 +16,9 @@ namespace attnzoo::cli {
 
 struct TextRunOptions {
   AttentionConfig attention;
+  EncoderChoices model;
   TextDataOptions data;
-  int64_t layers = 2;
-  int64_t mlp_dim = 0;
   int64_t max_positions = 0;
-  double dropout = 0.1;
-  std::string positional = "sinusoidal";
-  std::string pooling = "cls";
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;

@@ -127,8 +127,8 @@ int run_train(const std::vector<std::string>& args) {
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(
       model, run.trainer, threads,
-      fmt::format("{} attention, {} layers, d_model {}, {} heads", run.attention.name, run.layers,
-                  run.attention.d_model, run.attention.heads),
+      fmt::format("{} attention, {} layers, d_model {}, {} heads", run.attention.name,
+                  run.model.layers, run.attention.d_model, run.attention.heads),
       task.train, task.validation, task.test,
       fmt::format(" (majority {} {:.4f})", task.labelling ? "tag" : "class",
                   majority_share(task.test, task.num_classes())));
