@@ -1,6 +1,7 @@
 #include "datasets/image_datasets.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -62,8 +63,10 @@ std::pair<std::vector<double>, std::vector<double>> ImageDataset::channel_statis
   std::vector<double> mean, std;
   for (int64_t c = 0; c < channels(); ++c) {
     auto pixels = images_.select(1, c).to(torch::kDouble).div_(255.0);
-    mean.push_back(pixels.mean().item<double>());
-    std.push_back(std::max(pixels.std(/*unbiased=*/false).item<double>(), 1e-6));
+    const double m = pixels.mean().item<double>();
+    mean.push_back(m);
+    // The population deviation, written out: Tensor::std's overloads differ between versions.
+    std.push_back(std::max(std::sqrt((pixels - m).pow(2).mean().item<double>()), 1e-6));
   }
   return {mean, std};
 }

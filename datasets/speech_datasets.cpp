@@ -58,7 +58,9 @@ Batch SpeechDataset::batch(const std::vector<int64_t>& indices) const {
 
 std::pair<std::vector<double>, std::vector<double>> SpeechDataset::feature_statistics() const {
   auto all = torch::cat(frames_).to(torch::kDouble);
-  auto mean = all.mean(0), std = all.std(0, /*unbiased=*/false).clamp_min(1e-6);
+  // The population deviation, written out: Tensor::std's overloads differ between versions.
+  auto mean = all.mean(0);
+  auto std = (all - mean).pow(2).mean(0).sqrt().clamp_min(1e-6);
   return {std::vector<double>(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel()),
           std::vector<double>(std.data_ptr<double>(), std.data_ptr<double>() + std.numel())};
 }
