@@ -12,6 +12,7 @@
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
 #include "apps/train_flow.h"
+#include "datasets/text/text_file.h"
 #include "datasets/text/word_class.h"
 #include "training/runtime.h"
 
@@ -44,13 +45,8 @@ std::string config_value(const std::string& path, const std::string& key) {
     const auto eq = line.find('=');
     if (eq == std::string::npos)
       continue;
-    auto trim = [](std::string s) {
-      s.erase(0, s.find_first_not_of(" \t"));
-      s.erase(s.find_last_not_of(" \t\r") + 1);
-      return s;
-    };
-    if (trim(line.substr(0, eq)) == key)
-      return trim(line.substr(eq + 1));
+    if (trim_ascii(std::string_view(line).substr(0, eq)) == key)
+      return std::string(trim_ascii(std::string_view(line).substr(eq + 1)));
   }
   return "";
 }

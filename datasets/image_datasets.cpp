@@ -12,6 +12,7 @@
 #include "datasets/image/cifar_reader.h"
 #include "datasets/image/idx_reader.h"
 #include "datasets/text/seeded_split.h"
+#include "datasets/text/text_file.h"
 
 namespace attnzoo {
 
@@ -121,12 +122,10 @@ Pool read_idx_pair(const std::string& images_path, const std::string& labels_pat
 // The one file of `dir` whose name starts with `prefix` (train-images, t10k-labels, ...).
 std::optional<std::string> find_prefixed(const fs::path& dir, const std::string& prefix) {
   std::vector<std::string> found;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const auto name = entry.path().filename().string();
-    if (entry.is_regular_file() && name.rfind(prefix, 0) == 0)
-      found.push_back(entry.path().string());
+  for (const auto& file : list_files(dir.string())) {
+    if (fs::path(file).filename().string().rfind(prefix, 0) == 0)
+      found.push_back(file);
   }
-  std::sort(found.begin(), found.end());
   if (found.size() > 1) {
     throw std::runtime_error(fmt::format("{}: several files start with {} ({} and {}); keep one",
                                          dir.string(), prefix, found[0], found[1]));
@@ -148,18 +147,6 @@ std::optional<Pool> read_idx_split(const fs::path& dir, const std::string& split
   return read_idx_pair(*images, *labels);
 }
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    const auto comma = s.find(',', start);
-    parts.push_back(s.substr(start, comma - start));
-    if (comma == std::string::npos)
-      return parts;
-    start = comma + 1;
-  }
-}
-
 // The pools an IDX path gives: {train, test}, either possibly absent.
 std::pair<std::optional<Pool>, std::optional<Pool>> read_idx_source(const std::string& path) {
   if (fs::is_directory(path)) {
@@ -172,7 +159,7 @@ std::pair<std::optional<Pool>, std::optional<Pool>> read_idx_source(const std::s
     }
     return {train, test};
   }
-  auto files = split_commas(path);
+  auto files = split_path_list(path, "--data");
   if (files.size() != 2) {
     throw std::runtime_error("idx data '" + path +
                              "': expected a directory or IMAGES,LABELS (two files)");
@@ -180,16 +167,11 @@ std::pair<std::optional<Pool>, std::optional<Pool>> read_idx_source(const std::s
   return {read_idx_pair(files[0], files[1]), std::nullopt};
 }
 
+// Label names, one per line, from a CIFAR meta file when there is one.
 std::vector<std::string> read_names(const fs::path& path) {
-  std::vector<std::string> names;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-      line.pop_back();
-    if (!line.empty())
-      names.push_back(line);
-  }
-  return names;
+  if (!fs::exists(path))
+    return {};
+  return read_trimmed_lines(path.string(), "a label-name file");
 }
 
 Pool read_cifar_files(const std::vector<std::string>& files, CifarFormat format, bool coarse) {
@@ -217,12 +199,11 @@ CifarSource read_cifar_source(const std::string& path, bool coarse) {
   }
   const fs::path dir(path);
   std::vector<std::string> batches;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const auto name = entry.path().filename().string();
-    if (name.rfind("data_batch_", 0) == 0 && entry.path().extension() == ".bin")
-      batches.push_back(entry.path().string());
+  for (const auto& file : list_files(path)) {
+    const fs::path name = fs::path(file).filename();
+    if (name.string().rfind("data_batch_", 0) == 0 && name.extension() == ".bin")
+      batches.push_back(file);
   }
-  std::sort(batches.begin(), batches.end());
   if (!batches.empty() || fs::exists(dir / "test_batch.bin")) {
     if (!batches.empty())
       source.train = read_cifar_files(batches, CifarFormat::kCifar10, false);

@@ -13,6 +13,7 @@
 #include "datasets/speech/fbank.h"
 #include "datasets/speech/wav_reader.h"
 #include "datasets/text/seeded_split.h"
+#include "datasets/text/text_file.h"
 
 namespace attnzoo {
 
@@ -105,13 +106,12 @@ struct Utterance {
 
 std::vector<std::string> wav_files(const fs::path& dir) {
   std::vector<std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    auto ext = entry.path().extension().string();
+  for (const auto& file : list_files(dir.string())) {
+    auto ext = fs::path(file).extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-    if (entry.is_regular_file() && ext == ".wav")
-      files.push_back(entry.path().string());
+    if (ext == ".wav")
+      files.push_back(file);
   }
-  std::sort(files.begin(), files.end());
   return files;
 }
 
@@ -148,16 +148,12 @@ std::vector<Utterance> fsdd_utterances(const std::string& path) {
   return utterances;
 }
 
+// The entries of a Speech Commands split list (ROOT-relative paths), none when it is absent.
 std::set<std::string> list_file(const fs::path& path) {
-  std::set<std::string> entries;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
-      line.pop_back();
-    if (!line.empty())
-      entries.insert(line);
-  }
-  return entries;
+  if (!fs::exists(path))
+    return {};
+  auto lines = read_trimmed_lines(path.string(), "a list of ROOT-relative .wav paths");
+  return {lines.begin(), lines.end()};
 }
 
 std::vector<Utterance> folder_utterances(const std::string& path) {

@@ -93,6 +93,17 @@ std::vector<std::string> split_path_list(const std::string& value, const std::st
   return paths;
 }
 
+std::vector<std::string> read_trimmed_lines(const std::string& path, const std::string& what) {
+  LineReader reader(path, what);
+  std::vector<std::string> lines;
+  for (std::string line; reader.next(line);) {
+    const auto trimmed = trim_ascii(line);
+    if (!trimmed.empty())
+      lines.emplace_back(trimmed);
+  }
+  return lines;
+}
+
 std::vector<std::string> list_files(const std::string& folder) {
   std::error_code error;
   std::vector<std::string> files;

@@ -49,6 +49,10 @@ class LineReader {
 /// when no path is left.
 std::vector<std::string> split_path_list(const std::string& value, const std::string& option);
 
+/// The lines of a file without surrounding ASCII whitespace, empty lines dropped (label-name and
+/// split-list files). Errors as LineReader's.
+std::vector<std::string> read_trimmed_lines(const std::string& path, const std::string& what);
+
 /// The regular files directly inside `folder`, sorted by name, without hidden files (names
 /// starting with '.'). Throws std::runtime_error naming the folder when it cannot be listed.
 std::vector<std::string> list_files(const std::string& folder);

@@ -376,10 +376,11 @@ class FusedBlockAttention : public torch::autograd::Function<FusedBlockAttention
     const BlockKeys keys{table, block, width};
     auto out = torch::empty_like(qc);
     auto lse = torch::empty({qc.size(0), qc.size(1), block, 1}, q.options());
+    const auto chunks = query_chunks(qc.size(1), block, width, chunk);  // the same for every head
     for (int64_t i = 0; i < qc.size(0); ++i) {
       const int64_t example = i / heads, head = i % heads;
       auto mask = masked[example][head % masked.size(1)];
-      for (const auto& c : query_chunks(qc.size(1), block, width, chunk)) {
+      for (const auto& c : chunks) {
         auto qi = c.queries(qc[i]);
         auto w = keys.scores(c, qi, kc[i], head);
         w.masked_fill_(c.queries(mask), -inf);
@@ -433,10 +434,11 @@ class FusedBlockAttention : public torch::autograd::Function<FusedBlockAttention
     auto dq = torch::empty_like(qc), dk = torch::zeros_like(kc), dv = torch::zeros_like(vc);
     auto dgk = globals ? torch::zeros_like(gkc) : torch::Tensor();
     auto dgv = globals ? torch::zeros_like(gvc) : torch::Tensor();
+    const auto chunks = query_chunks(qc.size(1), block, width, chunk);  // the same for every head
     for (int64_t i = 0; i < qc.size(0); ++i) {
       const int64_t example = i / heads, head = i % heads;
       auto mask = masked[example][head % masked.size(1)];
-      for (const auto& c : query_chunks(qc.size(1), block, width, chunk)) {
+      for (const auto& c : chunks) {
         auto qi = c.queries(qc[i]), gi = c.queries(g[i]), li = c.queries(lse[i]);
         auto doti = c.queries(dot[i]);
         auto w = keys.scores(c, qi, kc[i], head);
