@@ -38,16 +38,10 @@ Run attnzoo(const std::string& args) {
   return shell(std::string(ATTNZOO_BINARY) + " " + args);
 }
 
-fs::path fresh_dir(const std::string& name) {
-  auto dir =
-      fs::temp_directory_path() / ("attnzoo_bench_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using attnzoo::testing::contains;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+fs::path fresh_dir(const std::string& name) {
+  return attnzoo::testing::fresh_dir("bench", name);
 }
 
 std::vector<std::string> sparse_variants() {

@@ -23,20 +23,15 @@ Run attnzoo(const std::string& args) {
   return attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " " + args);
 }
 
+using attnzoo::testing::contains;
+
 fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("attnzoo_cli_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return attnzoo::testing::fresh_dir("cli", name);
 }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // A training run small enough for a test.

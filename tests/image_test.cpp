@@ -25,16 +25,10 @@ using namespace attnzoo;
 using attnzoo::testing::max_abs_diff;
 using attnzoo::testing::message_of;
 
-fs::path fresh_dir(const std::string& name) {
-  auto dir =
-      fs::temp_directory_path() / ("attnzoo_image_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using attnzoo::testing::contains;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+fs::path fresh_dir(const std::string& name) {
+  return attnzoo::testing::fresh_dir("image", name);
 }
 
 void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {

@@ -3,8 +3,11 @@
 
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -50,6 +53,19 @@ inline Run shell(const std::string& command) {
   const int raw = pclose(pipe);
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return run;
+}
+
+/// An empty directory of its own for one test: TMP/attnzoo_AREA_NAME_PID, emptied if it exists.
+inline std::filesystem::path fresh_dir(const std::string& area, const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("attnzoo_" + area + "_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 /// The message of the exception `call` throws, or "(no exception)".
