@@ -101,6 +101,8 @@ std::vector<int64_t> parse_lengths(const std::string& text) {
 std::string known_models() {
   std::string names = std::string(kDense) + ", " + kTorchMha;
   for (const auto& entry : attention_registry()) {
+    if (entry.is_graph())
+      continue;
     AttentionConfig probe;
     probe.name = entry.name;
     if (std::dynamic_pointer_cast<MultiHeadAttentionImpl>(entry.make(probe))) {

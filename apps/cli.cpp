@@ -179,6 +179,20 @@ EncoderOptions encoder_from(const AttentionConfig& attention, const EncoderChoic
       choices.layers);
 }
 
+namespace {
+
+// parse(name), with its std::invalid_argument turned into a UsageError ("--" + its message).
+template <typename Parse>
+auto parsed_or_usage_error(Parse parse, const std::string& name, const std::string& prefix) {
+  try {
+    return parse(name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(prefix + e.what());
+  }
+}
+
+}  // namespace
+
 po::options_description trainer_options(TrainerOptions& trainer) {
   po::options_description training("Training");
   // One option per line reads better than clang-format's wrapping of the chain.
@@ -196,7 +210,17 @@ po::options_description trainer_options(TrainerOptions& trainer) {
        "peak learning rate")
       ("weight-decay", po::value<double>(&trainer.weight_decay)
            ->default_value(trainer.weight_decay, fmt::format("{}", trainer.weight_decay)),
-       "AdamW weight decay")
+       "weight decay (see --optimizer)")
+      ("optimizer", po::value<std::string>()->default_value(to_string(trainer.optimizer))
+           ->notifier([&trainer](const std::string& name) {
+             trainer.optimizer = parsed_or_usage_error(parse_optimizer, name, "--");
+           }),
+       "adamw (decoupled decay on weight matrices) | adam (L2 penalty on every parameter)")
+      ("schedule", po::value<std::string>()->default_value(to_string(trainer.schedule))
+           ->notifier([&trainer](const std::string& name) {
+             trainer.schedule = parsed_or_usage_error(parse_schedule, name, "--");
+           }),
+       "learning rate after warm-up: cosine (decay to 0) | constant")
       ("warmup", po::value<double>(&trainer.warmup_fraction)
            ->default_value(trainer.warmup_fraction, fmt::format("{}", trainer.warmup_fraction)),
        "fraction of steps spent warming up")
@@ -205,10 +229,18 @@ po::options_description trainer_options(TrainerOptions& trainer) {
        "gradient clipping norm (0: off)")
       ("patience", po::value<int64_t>(&trainer.patience)->default_value(trainer.patience),
        "early stopping patience in epochs (0: off)")
+      ("early-stopping", po::value<std::string>()->default_value(to_string(trainer.early_stopping))
+           ->notifier([&trainer](const std::string& name) {
+             trainer.early_stopping = parsed_or_usage_error(parse_early_stopping, name, "--");
+           }),
+       "accuracy (keep the best validation accuracy) | accuracy-or-loss (GAT: patience resets "
+       "when either improves)")
       ("seed", po::value<uint64_t>(&trainer.seed)->default_value(trainer.seed),
        "seed of initialisation and batch order")
       ("log-every", po::value<int64_t>(&trainer.log_every)->default_value(trainer.log_every),
-       "steps between log lines off a terminal");
+       "steps between log lines off a terminal")
+      ("log-epochs", po::value<int64_t>(&trainer.log_epochs)->default_value(trainer.log_epochs),
+       "print the epoch line every N epochs (and the first and last)");
   // clang-format on
   return training;
 }

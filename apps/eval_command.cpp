@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/graph_run.h"
 #include "apps/image_run.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
@@ -49,6 +50,11 @@ int run_eval(const std::vector<std::string>& args) {
     speech.kind = data.kind;
     speech.data = data.data;
     result = evaluate_speech_run(run_dir, speech, trainer_options);
+  } else if (is_graph_dataset_kind(data.kind)) {
+    GraphDataOptions graph;
+    graph.kind = data.kind;
+    graph.data = data.data;
+    result = evaluate_graph_run(run_dir, graph, trainer_options);
   } else {
     result = evaluate_text_run(run_dir, data, trainer_options);
   }

@@ -40,6 +40,8 @@ bool is_sparse(const AttentionConfig& config) {
 std::string default_models() {
   std::string names = kDense;
   for (const auto& entry : attention_registry()) {
+    if (entry.is_graph())
+      continue;
     AttentionConfig config;
     config.name = entry.name;
     if (is_sparse(config))

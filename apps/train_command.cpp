@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "apps/graph_run.h"
 #include "apps/image_run.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
@@ -83,6 +84,8 @@ int run_train(const std::vector<std::string>& args) {
     return train_image_model(args);
   if (is_speech_dataset_kind(kind))
     return train_speech_model(args);
+  if (is_graph_dataset_kind(kind))
+    return train_graph_model(args);
   TextRunOptions run;
   auto options = text_run_options(run);
   po::variables_map vm;

@@ -12,14 +12,16 @@ namespace attnzoo {
 constexpr int64_t kIgnoreLabel = -100;
 
 struct Batch {
-  torch::Tensor inputs;  ///< token ids [B, n] int64, or features [B, n, F] / images [B, C, H, W]
+  torch::Tensor inputs;  ///< token ids [B, n] int64, features [B, n, F], images [B, C, H, W], or
+                         ///< node features [N, F] (a graph: B is the number of nodes)
   torch::Tensor mask;    ///< [B, n] bool, true at real positions (undefined when all are real)
   torch::Tensor labels;  ///< [B] (classification) or [B, n] (labelling) int64
+  torch::Tensor edges;   ///< graphs only: [2, E] int64, edge e from node edges[0][e] to edges[1][e]
 
   int64_t size() const { return inputs.size(0); }
   Batch to(const torch::Device& device) const {
     auto move = [&](const torch::Tensor& t) { return t.defined() ? t.to(device) : t; };
-    return {move(inputs), move(mask), move(labels)};
+    return {move(inputs), move(mask), move(labels), move(edges)};
   }
 };
 
@@ -30,6 +32,9 @@ class BatchSource {
   virtual ~BatchSource() = default;
   virtual int64_t size() const = 0;
   virtual int64_t length(int64_t index) const = 0;
+  /// What the metrics count as examples: the indices by default; a graph split (one index, the
+  /// whole graph) counts its labelled nodes.
+  virtual int64_t example_count() const { return size(); }
   /// Collates the examples into one padded batch.
   virtual Batch batch(const std::vector<int64_t>& indices) const = 0;
 };

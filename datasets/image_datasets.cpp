@@ -57,7 +57,7 @@ Batch ImageDataset::batch(const std::vector<int64_t>& indices) const {
     auto mirror = torch::rand({b}) < 0.5;
     x = torch::where(mirror.view({b, 1, 1, 1}), x.flip({3}), x);
   }
-  return {x, {}, labels_.index_select(0, index)};
+  return {x, {}, labels_.index_select(0, index), {}};
 }
 
 std::pair<std::vector<double>, std::vector<double>> ImageDataset::channel_statistics() const {

@@ -54,7 +54,7 @@ Batch SpeechDataset::batch(const std::vector<int64_t>& indices) const {
     mask[k].narrow(0, 0, f.size(0)).fill_(true);
     labels.push_back(labels_[indices[k]]);
   }
-  return {x, mask, torch::tensor(labels, torch::kLong)};
+  return {x, mask, torch::tensor(labels, torch::kLong), {}};
 }
 
 std::pair<std::vector<double>, std::vector<double>> SpeechDataset::feature_statistics() const {

@@ -30,7 +30,7 @@ Batch TokenDataset::batch(const std::vector<int64_t>& indices) const {
     if (!labelling_)
       labels_p[row] = example.label;
   }
-  return {tokens, mask, labels};
+  return {tokens, mask, labels, {}};
 }
 
 int64_t TokenDataset::max_length() const {

@@ -41,6 +41,8 @@ struct AttentionConfig {
   int64_t global_blocks = 2;
   int64_t random_blocks = 3;
   uint64_t pattern_seed = 0;
+  /// gat: slope of the LeakyReLU on the additive scores.
+  double negative_slope = 0.2;
   /// truncated, local, stride, global, longformer: the kernel's block size (0: automatic). It
   /// changes speed and memory, never the result.
   int64_t kernel_block = 0;

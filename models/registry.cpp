@@ -3,7 +3,9 @@
 #include <stdexcept>
 
 #include "models/attention/bigbird_attention.h"
+#include "models/attention/gat_attention.h"
 #include "models/attention/global_attention.h"
+#include "models/attention/graph_dot_attention.h"
 #include "models/attention/local_attention.h"
 #include "models/attention/longformer_attention.h"
 #include "models/attention/multi_head_attention.h"
@@ -78,31 +80,46 @@ std::shared_ptr<AttentionLayerImpl> make_bigbird(const AttentionConfig& c) {
                                                     .seed(c.pattern_seed));
 }
 
+template <typename Layer>
+std::shared_ptr<GraphAttentionLayerImpl> make_graph_layer(const AttentionConfig& c,
+                                                          const GraphAttentionOptions& shape) {
+  return std::make_shared<Layer>(
+      GraphAttentionOptions(shape).dropout(c.dropout).negative_slope(c.negative_slope));
+}
+
 }  // namespace
 
 const std::vector<AttentionEntry>& attention_registry() {
   static const std::vector<AttentionEntry> entries = {
       {"vanilla", "single-head self-attention, dot-product or additive scores, softmax or ReLU",
-       make_vanilla},
+       make_vanilla, nullptr},
       {"multihead", "multi-head self-attention with an output projection (dense, n^2)",
-       make_multihead},
+       make_multihead, nullptr},
       {"truncated", "query i sees keys i-left .. i+right (streaming when right = 0)",
-       make_truncated},
-      {"local", "sliding window |i - j| <= window, computed block-sparse", make_local},
+       make_truncated, nullptr},
+      {"local", "sliding window |i - j| <= window, computed block-sparse", make_local, nullptr},
       {"stride", "Sparse Transformer strided pattern (i - j) mod stride == 0, plus a local window",
-       make_stride},
-      {"global", "global tokens attend to all keys and all queries attend to them", make_global},
+       make_stride, nullptr},
+      {"global", "global tokens attend to all keys and all queries attend to them", make_global,
+       nullptr},
       {"longformer", "sliding window (dilated per head) plus global tokens with own projections",
-       make_longformer},
+       make_longformer, nullptr},
       {"bigbird", "BigBird ITC: 3-block window, global blocks and seeded random blocks",
-       make_bigbird},
+       make_bigbird, nullptr},
+      {"gat", "graph: GAT additive scores LeakyReLU(a^T [Wh_i || Wh_j]) along the edges", nullptr,
+       make_graph_layer<GatAttentionImpl>},
+      {"graph", "graph: scaled dot-product multi-head attention along the edges only", nullptr,
+       make_graph_layer<GraphDotAttentionImpl>},
   };
   return entries;
 }
 
-std::string attention_names() {
+std::string attention_names(VariantKind kind) {
   std::string names;
   for (const auto& entry : attention_registry()) {
+    if ((kind == VariantKind::kGraph && !entry.is_graph()) ||
+        (kind == VariantKind::kSequence && entry.is_graph()))
+      continue;
     if (!names.empty())
       names += ", ";
     names += entry.name;
@@ -110,13 +127,38 @@ std::string attention_names() {
   return names;
 }
 
+bool is_graph_attention(const std::string& name) {
+  for (const auto& entry : attention_registry()) {
+    if (entry.name == name)
+      return entry.is_graph();
+  }
+  return false;
+}
+
 std::shared_ptr<AttentionLayerImpl> make_attention(const AttentionConfig& config) {
   for (const auto& entry : attention_registry()) {
-    if (entry.name == config.name)
-      return entry.make(config);
+    if (entry.name != config.name)
+      continue;
+    if (entry.is_graph()) {
+      throw std::invalid_argument("'" + config.name +
+                                  "' is a graph attention: it needs a graph dataset; sequence "
+                                  "variants: " +
+                                  attention_names(VariantKind::kSequence));
+    }
+    return entry.make(config);
   }
   throw std::invalid_argument("unknown attention '" + config.name +
                               "'; known: " + attention_names());
+}
+
+std::shared_ptr<GraphAttentionLayerImpl> make_graph_attention(const AttentionConfig& config,
+                                                              GraphAttentionOptions shape) {
+  for (const auto& entry : attention_registry()) {
+    if (entry.name == config.name && entry.is_graph())
+      return entry.make_graph(config, shape);
+  }
+  throw std::invalid_argument("'" + config.name + "' is not a graph attention; graph variants: " +
+                              attention_names(VariantKind::kGraph));
 }
 
 }  // namespace attnzoo

@@ -47,6 +47,8 @@ fs::path fresh_dir(const std::string& name) {
 std::vector<std::string> sparse_variants() {
   std::vector<std::string> names;
   for (const auto& entry : attnzoo::attention_registry()) {
+    if (entry.is_graph())
+      continue;
     attnzoo::AttentionConfig config;
     config.name = entry.name;
     if (std::dynamic_pointer_cast<attnzoo::SparseAttentionImpl>(entry.make(config))) {

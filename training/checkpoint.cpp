@@ -74,6 +74,8 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
     archive.write("best_val_accuracy", scalar(state->best_val_accuracy));
     archive.write("best_val_loss", scalar(state->best_val_loss));
     archive.write("epochs_without_gain", scalar(state->epochs_without_gain));
+    archive.write("top_val_accuracy", scalar(state->top_val_accuracy));
+    archive.write("low_val_loss", scalar(state->low_val_loss));
     archive.write("train_seconds", scalar(state->train_seconds));
     if (state->rng_state.defined())
       archive.write("rng_state", state->rng_state);
@@ -118,6 +120,11 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model,
       state->best_val_loss = read("best_val_loss").item<double>();
       state->epochs_without_gain = read("epochs_without_gain").item<int64_t>();
       state->train_seconds = read("train_seconds").item<double>();
+      torch::Tensor top, low;  // absent from checkpoints of older runs
+      state->top_val_accuracy =
+          archive.try_read("top_val_accuracy", top) ? top.item<double>() : state->best_val_accuracy;
+      state->low_val_loss =
+          archive.try_read("low_val_loss", low) ? low.item<double>() : state->best_val_loss;
       torch::Tensor rng;
       if (archive.try_read("rng_state", rng))
         state->rng_state = rng;

@@ -2,6 +2,7 @@
 // Checkpoints: the model, the optimizer and the trainer's counters in one file, written to a
 // temporary file and renamed into place, so a run killed while saving never leaves a broken one.
 
+#include <limits>
 #include <string>
 
 #include <torch/nn/module.h>
@@ -17,6 +18,10 @@ struct TrainingState {
   double best_val_accuracy = -1.0;
   double best_val_loss = 0.0;
   int64_t epochs_without_gain = 0;
+  /// The highest validation accuracy and lowest validation loss of any epoch so far (early
+  /// stopping on accuracy or loss).
+  double top_val_accuracy = -1.0;
+  double low_val_loss = std::numeric_limits<double>::infinity();
   double train_seconds = 0.0;  ///< over every invocation of the run
   torch::Tensor rng_state;     ///< LibTorch's CPU generator
 };

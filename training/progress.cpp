@@ -37,7 +37,7 @@ void Progress::update(int64_t step, const std::string& status) {
       return;
     last_draw_ = now;
     draw(step, status, false);
-  } else if (step % every_ == 0 || step == total_) {
+  } else if (step % every_ == 0 && step < total_) {  // finish() prints the last line
     draw(step, status, false);
   }
 }

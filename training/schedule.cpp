@@ -13,4 +13,10 @@ double warmup_cosine_lr(double peak, int64_t step, int64_t warmup, int64_t total
   return peak * 0.5 * (1.0 + std::cos(M_PI * progress));
 }
 
+double warmup_constant_lr(double peak, int64_t step, int64_t warmup) {
+  if (warmup > 0 && step < warmup)
+    return peak * static_cast<double>(step + 1) / warmup;
+  return peak;
+}
+
 }  // namespace attnzoo

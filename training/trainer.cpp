@@ -6,10 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/core.h>
 #include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 #include <nlohmann/json.hpp>
 
@@ -28,6 +30,43 @@ torch::Tensor classification_loss(const torch::Tensor& logits, const torch::Tens
   return torch::nn::functional::cross_entropy(
       logits.reshape({-1, logits.size(-1)}), labels.reshape({-1}),
       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreLabel));
+}
+
+OptimizerKind parse_optimizer(const std::string& name) {
+  if (name == "adamw")
+    return OptimizerKind::kAdamW;
+  if (name == "adam")
+    return OptimizerKind::kAdam;
+  throw std::invalid_argument("optimizer: expected adamw or adam, got '" + name + "'");
+}
+
+ScheduleKind parse_schedule(const std::string& name) {
+  if (name == "cosine")
+    return ScheduleKind::kCosine;
+  if (name == "constant")
+    return ScheduleKind::kConstant;
+  throw std::invalid_argument("schedule: expected cosine or constant, got '" + name + "'");
+}
+
+const char* to_string(OptimizerKind kind) {
+  return kind == OptimizerKind::kAdam ? "adam" : "adamw";
+}
+
+const char* to_string(ScheduleKind kind) {
+  return kind == ScheduleKind::kConstant ? "constant" : "cosine";
+}
+
+EarlyStopping parse_early_stopping(const std::string& name) {
+  if (name == "accuracy")
+    return EarlyStopping::kAccuracy;
+  if (name == "accuracy-or-loss")
+    return EarlyStopping::kAccuracyOrLoss;
+  throw std::invalid_argument("early-stopping: expected accuracy or accuracy-or-loss, got '" +
+                              name + "'");
+}
+
+const char* to_string(EarlyStopping rule) {
+  return rule == EarlyStopping::kAccuracyOrLoss ? "accuracy-or-loss" : "accuracy";
 }
 
 int64_t count_parameters(const torch::nn::Module& module) {
@@ -75,6 +114,31 @@ Trainer::Trainer(std::shared_ptr<TaskModelImpl> model, TrainerOptions options)
   TORCH_CHECK(options_.epochs > 0, "epochs must be positive");
 }
 
+std::unique_ptr<torch::optim::Optimizer> Trainer::make_optimizer() const {
+  std::vector<torch::Tensor> decayed, not_decayed;
+  for (const auto& p : model_->parameters()) {
+    if (!p.requires_grad())
+      continue;
+    (p.dim() >= 2 ? decayed : not_decayed).push_back(p);
+  }
+  if (options_.optimizer == OptimizerKind::kAdam) {
+    // The L2 penalty of GAT and GCN: every parameter, added to the gradient.
+    std::vector<torch::Tensor> all = decayed;
+    all.insert(all.end(), not_decayed.begin(), not_decayed.end());
+    return std::make_unique<torch::optim::Adam>(
+        all, torch::optim::AdamOptions(options_.lr).weight_decay(options_.weight_decay));
+  }
+  // Decoupled weight decay on weight matrices only: biases, norms and single vectors are not
+  // decayed.
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(
+      decayed, std::make_unique<torch::optim::AdamWOptions>(
+                   torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay)));
+  groups.emplace_back(not_decayed, std::make_unique<torch::optim::AdamWOptions>(
+                                       torch::optim::AdamWOptions(options_.lr).weight_decay(0.0)));
+  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(options_.lr));
+}
+
 Evaluation Trainer::evaluate(const BatchSource& data) {
   torch::NoGradGuard no_grad;
   model_->eval();
@@ -90,7 +154,7 @@ Evaluation Trainer::evaluate(const BatchSource& data) {
     labelled += count;
   }
   Evaluation result;
-  result.examples = data.size();
+  result.examples = data.example_count();
   result.loss = labelled > 0 ? loss_sum / labelled : 0.0;
   result.accuracy = labelled > 0 ? static_cast<double>(correct) / labelled : 0.0;
   return result;
@@ -109,21 +173,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   torch::manual_seed(options_.seed);
   model_->to(options_.device);
 
-  // Decoupled weight decay on weight matrices only: biases, norms and single vectors are not
-  // decayed.
-  std::vector<torch::Tensor> decayed, not_decayed;
-  for (const auto& p : model_->parameters()) {
-    if (!p.requires_grad())
-      continue;
-    (p.dim() >= 2 ? decayed : not_decayed).push_back(p);
-  }
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(
-      decayed, std::make_unique<torch::optim::AdamWOptions>(
-                   torch::optim::AdamWOptions(options_.lr).weight_decay(options_.weight_decay)));
-  groups.emplace_back(not_decayed, std::make_unique<torch::optim::AdamWOptions>(
-                                       torch::optim::AdamWOptions(options_.lr).weight_decay(0.0)));
-  torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(options_.lr));
+  auto optimizer_ptr = make_optimizer();
+  auto& optimizer = *optimizer_ptr;
 
   const int64_t steps_per_epoch = (train.size() + options_.batch_size - 1) / options_.batch_size;
   const int64_t total_steps = steps_per_epoch * options_.epochs;
@@ -154,12 +205,19 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
     }
     model_->train();
     auto batches = make_batches(train, options_.batch_size, true, options_.seed * 1000003 + epoch);
-    Progress progress(fmt::format("epoch {}/{}", epoch, options_.epochs),
-                      static_cast<int64_t>(batches.size()), options_.log_every);
+    const bool shown = epochs_this_run == 0 || epoch == options_.epochs ||
+                       options_.log_epochs <= 1 || epoch % options_.log_epochs == 0;
+    std::optional<Progress> progress;
+    if (shown) {
+      progress.emplace(fmt::format("epoch {}/{}", epoch, options_.epochs),
+                       static_cast<int64_t>(batches.size()), options_.log_every);
+    }
     double loss_sum = 0.0;
     int64_t examples = 0;
     for (size_t i = 0; i < batches.size(); ++i) {
-      const double lr = warmup_cosine_lr(options_.lr, state.step, warmup, total_steps);
+      const double lr = options_.schedule == ScheduleKind::kCosine
+                            ? warmup_cosine_lr(options_.lr, state.step, warmup, total_steps)
+                            : warmup_constant_lr(options_.lr, state.step, warmup);
       for (auto& group : optimizer.param_groups())
         group.options().set_lr(lr);
       auto batch = train.batch(batches[i]).to(options_.device);
@@ -179,7 +237,8 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
       ++state.step;
       loss_sum += loss_value * batch.size();
       examples += batch.size();
-      progress.update(static_cast<int64_t>(i + 1), fmt::format("loss {:.4f}", loss_value));
+      if (progress)
+        progress->update(static_cast<int64_t>(i + 1), fmt::format("loss {:.4f}", loss_value));
       if (state.step % options_.log_every == 0) {
         log.write({{"kind", "step"},
                    {"step", state.step},
@@ -190,8 +249,10 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
     }
     const double train_loss = loss_sum / std::max<int64_t>(1, examples);
     auto val = evaluate(validation);
-    progress.finish(fmt::format("loss {:.4f} | val loss {:.4f} acc {:.4f}", train_loss, val.loss,
-                                val.accuracy));
+    if (progress) {
+      progress->finish(fmt::format("loss {:.4f} | val loss {:.4f} acc {:.4f}", train_loss, val.loss,
+                                   val.accuracy));
+    }
     log.write({{"kind", "epoch"},
                {"epoch", epoch},
                {"step", state.step},
@@ -201,19 +262,29 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
                {"seconds", previous_seconds + seconds_since(start)}});
     state.epoch = epoch;
     ++epochs_this_run;
-    if (val.accuracy > state.best_val_accuracy) {
+    bool selected = val.accuracy > state.best_val_accuracy, gained = selected;
+    if (options_.early_stopping == EarlyStopping::kAccuracyOrLoss) {
+      const bool top = val.accuracy >= state.top_val_accuracy, low = val.loss <= state.low_val_loss;
+      selected = top && low;
+      gained = top || low;
+      state.top_val_accuracy = std::max(state.top_val_accuracy, val.accuracy);
+      state.low_val_loss = std::min(state.low_val_loss, val.loss);
+    }
+    if (selected) {
       state.best_val_accuracy = val.accuracy;
       state.best_val_loss = val.loss;
       state.best_epoch = epoch;
-      state.epochs_without_gain = 0;
       if (has_dir) {
         save_checkpoint(best_path, *model_);
       } else {
         best_state = module_state(*model_);
       }
+    }
+    if (gained) {
+      state.epochs_without_gain = 0;
     } else if (options_.patience > 0 && ++state.epochs_without_gain >= options_.patience) {
-      fmt::print(stderr, "early stop: no better validation accuracy for {} epochs\n",
-                 options_.patience);
+      fmt::print(stderr, "early stop: no gain on the validation split ({}) for {} epochs\n",
+                 to_string(options_.early_stopping), options_.patience);
       early_stop = true;
     }
     if (has_dir) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
 #include "datasets/batch.h"
@@ -15,21 +16,46 @@
 
 namespace attnzoo {
 
+/// adamw: AdamW, decoupled weight decay on weight matrices only (the default). adam: Adam with
+/// weight decay as an L2 penalty on every parameter (as GAT and GCN are trained).
+enum class OptimizerKind { kAdamW, kAdam };
+/// cosine: linear warm-up then cosine decay to 0. constant: linear warm-up then the peak rate.
+enum class ScheduleKind { kCosine, kConstant };
+
+/// accuracy: keep the epoch with the best validation accuracy; patience counts epochs without a
+/// better one. accuracy-or-loss (GAT's rule): patience counts epochs in which neither the
+/// validation accuracy reached its best nor the validation loss its lowest; the kept epoch is the
+/// last one that did both.
+enum class EarlyStopping { kAccuracy, kAccuracyOrLoss };
+
+OptimizerKind parse_optimizer(const std::string& name);  // throws std::invalid_argument
+ScheduleKind parse_schedule(const std::string& name);    // throws std::invalid_argument
+const char* to_string(OptimizerKind kind);
+const char* to_string(ScheduleKind kind);
+EarlyStopping parse_early_stopping(const std::string& name);  // throws std::invalid_argument
+const char* to_string(EarlyStopping rule);
+
 struct TrainerOptions {
   int64_t epochs = 10;
   int64_t batch_size = 32;
   /// Peak learning rate (reached after warm-up).
   double lr = 1e-3;
   double weight_decay = 0.01;
+  OptimizerKind optimizer = OptimizerKind::kAdamW;
+  ScheduleKind schedule = ScheduleKind::kCosine;
   /// Fraction of all steps spent warming up.
   double warmup_fraction = 0.1;
   /// Gradients are clipped to this global L2 norm; 0 disables clipping.
   double clip_norm = 1.0;
-  /// Stop after this many epochs without a better validation accuracy; 0 disables.
+  /// Stop after this many epochs without a gain (see EarlyStopping); 0 disables.
   int64_t patience = 0;
+  EarlyStopping early_stopping = EarlyStopping::kAccuracy;
   uint64_t seed = 0;
   /// A progress line every N steps when stderr is not a terminal.
   int64_t log_every = 50;
+  /// The epoch line (train and validation metrics) every N epochs, and always for the first and
+  /// the last; full-batch graph training runs hundreds of one-step epochs.
+  int64_t log_epochs = 1;
   torch::Device device = torch::kCPU;
   /// Run directory for metrics.jsonl, checkpoints and final.json; empty writes nothing.
   std::string out_dir;
@@ -75,6 +101,8 @@ class Trainer {
   Evaluation evaluate(const BatchSource& data);
 
  private:
+  std::unique_ptr<torch::optim::Optimizer> make_optimizer() const;
+
   std::shared_ptr<TaskModelImpl> model_;
   TrainerOptions options_;
 };
