@@ -84,7 +84,7 @@ po::options_description graph_run_options(GraphRunOptions& run) {
       ("output-heads", po::value<int64_t>(&run.output_heads)->default_value(run.output_heads),
        "heads of the output layer (averaged)")
       ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.6"),
-       "dropout on each layer's input")
+       "dropout on each layer's input and projected values")
       ("feature-norm", po::value<std::string>(&run.feature_norm)->default_value(run.feature_norm),
        "row (divide each node's features by their sum) | none | auto (row for linqs)");
   // clang-format on

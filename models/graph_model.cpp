@@ -19,12 +19,14 @@ GraphModelImpl::GraphModelImpl(const GraphModelOptions& options_) : options(opti
   for (int64_t l = 0; l + 1 < options.layers(); ++l) {
     layers->push_back(make_graph_attention(
         attention,
-        GraphAttentionOptions(width, attention.d_model / attention.heads, attention.heads)));
+        GraphAttentionOptions(width, attention.d_model / attention.heads, attention.heads)
+            .value_dropout(options.dropout())));
     width = attention.d_model;
   }
   layers->push_back(make_graph_attention(
-      attention,
-      GraphAttentionOptions(width, options.num_classes(), options.output_heads()).concat(false)));
+      attention, GraphAttentionOptions(width, options.num_classes(), options.output_heads())
+                     .concat(false)
+                     .value_dropout(options.dropout())));
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
 }
 

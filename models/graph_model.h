@@ -26,7 +26,8 @@ struct GraphModelOptions {
   TORCH_ARG(int64_t, layers) = 2;
   /// Heads of the output layer, averaged.
   TORCH_ARG(int64_t, output_heads) = 1;
-  /// Dropout on each layer's input.
+  /// Dropout on each layer's input and, as in the GAT reference implementation, on each layer's
+  /// projected values.
   TORCH_ARG(double, dropout) = 0.6;
   /// Divide each node's features by their sum (bag-of-words features, as GAT does for Cora).
   TORCH_ARG(bool, row_normalize) = false;

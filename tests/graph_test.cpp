@@ -365,7 +365,8 @@ TEST(GraphCli, TrainsEvaluatesAndResumesExactly) {
   const std::string bin = ATTNZOO_BINARY;
   const std::string common =
       " train --dataset generated-graph --nodes 300 --edges 900 --features 16 --classes 3 "
-      "--per-class 10 --val-nodes 60 --test-nodes 120 --epochs 12 --patience 0 --threads 1 ";
+      "--per-class 10 --val-nodes 60 --test-nodes 120 --epochs 15 --patience 0 --threads 1 "
+      "--dropout 0.1 --attention-dropout 0.1 --lr 0.01 ";
   for (const std::string model : {"gat", "graph"}) {
     const auto run = dir / model;
     auto train =

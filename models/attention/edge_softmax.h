@@ -16,8 +16,14 @@ torch::Tensor edge_softmax(const torch::Tensor& scores, const torch::Tensor& tar
                            int64_t num_nodes);
 
 /// out[i] = sum over edges e into i of weights[e] * values[source[e]]: weights [E, H], values
-/// [N, H, D] -> [N, H, D]; a node with no incoming edge gets zeros.
+/// [N, H, D] -> [N, H, D]; a node with no incoming edge gets zeros. Computed a chunk of edges at a
+/// time in both passes, so no [E, H, D] tensor is kept (first derivatives only).
 torch::Tensor aggregate_edges(const torch::Tensor& weights, const torch::Tensor& values,
+                              const torch::Tensor& source, const torch::Tensor& target);
+
+/// Per-edge dot products q[target[e]] . k[source[e]] for each head: q, k [N, H, D] -> [E, H],
+/// chunked like aggregate_edges.
+torch::Tensor edge_dot_scores(const torch::Tensor& q, const torch::Tensor& k,
                               const torch::Tensor& source, const torch::Tensor& target);
 
 /// The dense mask of an edge list, for the oracle only: allowed [N, N] bool, allowed[i][j] true

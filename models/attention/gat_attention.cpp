@@ -43,7 +43,7 @@ torch::Tensor GatAttentionImpl::forward(const torch::Tensor& x, const torch::Ten
       target_half.index_select(0, target) + source_half.index_select(0, source),
       torch::nn::functional::LeakyReLUFuncOptions().negative_slope(options.negative_slope()));
   auto weights = dropout(edge_softmax(scores, target, x.size(0)));
-  return combine_heads(aggregate_edges(weights, h, source, target));
+  return combine_heads(aggregate_edges(weights, drop_values(h), source, target));
 }
 
 torch::Tensor GatAttentionImpl::forward_dense(const torch::Tensor& x,

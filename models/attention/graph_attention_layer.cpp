@@ -11,6 +11,10 @@ void GraphAttentionLayerImpl::register_bias() {
   bias = register_parameter("bias", torch::zeros({width}));
 }
 
+torch::Tensor GraphAttentionLayerImpl::drop_values(const torch::Tensor& values) {
+  return torch::dropout(values, options.value_dropout(), is_training());
+}
+
 torch::Tensor GraphAttentionLayerImpl::combine_heads(const torch::Tensor& heads) const {
   auto out = options.concat() ? heads.reshape({heads.size(0), -1}) : heads.mean(1);
   return bias.defined() ? out + bias : out;

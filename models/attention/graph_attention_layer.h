@@ -23,6 +23,9 @@ struct GraphAttentionOptions {
   TORCH_ARG(bool, concat) = true;
   /// Dropout on the attention coefficients.
   TORCH_ARG(double, dropout) = 0.0;
+  /// Dropout on the projected values before they are aggregated (the GAT reference
+  /// implementation applies its input dropout there too).
+  TORCH_ARG(double, value_dropout) = 0.0;
   /// gat: slope of the LeakyReLU applied to the additive scores.
   TORCH_ARG(double, negative_slope) = 0.2;
   TORCH_ARG(bool, bias) = true;
@@ -54,6 +57,8 @@ class GraphAttentionLayerImpl : public torch::nn::Module {
 
   torch::Tensor bias;  ///< [heads * out_dim] or [out_dim]; undefined without bias
   void register_bias();
+  /// value_dropout applied to values [N, H, D] in training.
+  torch::Tensor drop_values(const torch::Tensor& values);
 };
 
 }  // namespace attnzoo

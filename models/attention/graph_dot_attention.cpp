@@ -38,9 +38,9 @@ torch::Tensor GraphDotAttentionImpl::forward(const torch::Tensor& x, const torch
   auto [q, k, v] = project(x);
   auto source = edges[0], target = edges[1];
   const double scale = 1.0 / std::sqrt(static_cast<double>(options.out_dim()));
-  auto scores = (q.index_select(0, target) * k.index_select(0, source)).sum(-1) * scale;
+  auto scores = edge_dot_scores(q, k, source, target) * scale;
   auto weights = dropout(edge_softmax(scores, target, x.size(0)));
-  return combine_heads(aggregate_edges(weights, v, source, target));
+  return combine_heads(aggregate_edges(weights, drop_values(v), source, target));
 }
 
 torch::Tensor GraphDotAttentionImpl::forward_dense(const torch::Tensor& x,
