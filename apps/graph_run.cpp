@@ -192,6 +192,16 @@ int train_graph_model(const std::vector<std::string>& args) {
         {"edges", graph.num_edges()},           {"dataset", task.name}};
     write_file_atomically((dir / "model.json").string(), json.dump(2) + "\n");
     write_file_atomically((dir / "labels.txt").string(), lines_file(task.label_names));
+    // The node IDs of each split, so that the split can be checked or reused elsewhere.
+    auto ids = [&](const GraphSplit& split) {
+      std::vector<std::string> out;
+      for (auto node : split.nodes())
+        out.push_back(graph.node_ids[static_cast<size_t>(node)]);
+      return out;
+    };
+    nlohmann::json splits = {
+        {"train", ids(task.train)}, {"validation", ids(task.validation)}, {"test", ids(task.test)}};
+    write_file_atomically((dir / "splits.json").string(), splits.dump() + "\n");
   }
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(

@@ -35,9 +35,13 @@ std::pair<std::string, std::string> graph_files(const GraphDataOptions& options)
     throw std::invalid_argument("--dataset " + options.kind + " needs --data");
   if (options.kind == "linqs" && fs::is_directory(options.data)) {
     std::string content, cites;
+    // Cora/CiteSeer: *.content and *.cites; PubMed-Diabetes: *.NODE.paper.tab and
+    // *.DIRECTED.cites.tab.
     for (const auto& file : list_files(options.data)) {
-      for (auto [suffix, into] :
-           {std::pair<const char*, std::string*>{".content", &content}, {".cites", &cites}}) {
+      for (auto [suffix, into] : {std::pair<const char*, std::string*>{".content", &content},
+                                  {".cites", &cites},
+                                  {".NODE.paper.tab", &content},
+                                  {".DIRECTED.cites.tab", &cites}}) {
         if (!ends_with(file, suffix))
           continue;
         if (!into->empty())
@@ -46,7 +50,9 @@ std::pair<std::string, std::string> graph_files(const GraphDataOptions& options)
       }
     }
     if (content.empty() || cites.empty())
-      throw_at(options.data, 0, "expected one *.content and one *.cites file (LINQS layout)");
+      throw_at(options.data, 0,
+               "expected one *.content and one *.cites file (or PubMed-Diabetes' "
+               "*.NODE.paper.tab and *.DIRECTED.cites.tab)");
     return {content, cites};
   }
   const auto paths = split_path_list(options.data, "--data");
@@ -64,8 +70,10 @@ std::pair<std::string, std::string> graph_files(const GraphDataOptions& options)
 Graph read_graph(const GraphDataOptions& options, std::vector<std::string>& label_names,
                  bool labels_fixed) {
   const auto [nodes_path, edges_path] = graph_files(options);
-  auto table = read_node_table(nodes_path, options.header);
-  const auto pairs = read_edge_list(edges_path);
+  const bool tab = ends_with(nodes_path, ".tab");
+  auto table = tab ? read_linqs_tab_nodes(nodes_path) : read_node_table(nodes_path, options.header);
+  const auto pairs =
+      ends_with(edges_path, ".tab") ? read_linqs_tab_edges(edges_path) : read_edge_list(edges_path);
   const auto n = static_cast<int64_t>(table.ids.size());
 
   if (!labels_fixed) {
@@ -280,7 +288,8 @@ GraphTask load_graph_task(const GraphDataOptions& options) {
   task.name = options.kind;
   if (options.kind != "generated-graph") {
     const auto [nodes_path, edges_path] = graph_files(options);
-    task.name = fs::path(nodes_path).stem().string();
+    const auto file = fs::path(nodes_path).filename().string();
+    task.name = file.substr(0, file.find('.'));  // cora.content, Pubmed-Diabetes.NODE.paper.tab
   }
   std::vector<int64_t> labels(graph->labels.data_ptr<int64_t>(),
                               graph->labels.data_ptr<int64_t>() + graph->num_nodes());

@@ -220,6 +220,50 @@ TEST(NodeTable, MalformedFilesNameTheFileAndLine) {
       contains(message_of([&] { read_edge_list((dir / "e.cites").string()); }), "no edge found"));
 }
 
+TEST(GraphDatasets, ReadsThePubmedDiabetesTabLayout) {
+  auto dir = fresh_dir("pubmed");
+  write_text(dir / "Pubmed-Diabetes.NODE.paper.tab",
+             "NODE\tpaper\n"
+             "cat=1,2,3:label\tnumeric:w-rat:0.0\tnumeric:w-cell:0.0\tstring:summary\n"
+             "12187484\tlabel=1\tw-rat=0.5\tsummary=w-rat\n"
+             "2344352\tlabel=3\tw-cell=0.25\tw-rat=0.125\tsummary=w-cell,w-rat\n"
+             "14654069\tlabel=1\tsummary=\n");
+  write_text(dir / "Pubmed-Diabetes.DIRECTED.cites.tab",
+             "DIRECTED\tcites\nNO_FEATURES\n"
+             "33824\tpaper:12187484\t|\tpaper:2344352\n"
+             "33825\tpaper:14654069\t|\tpaper:99999\n");
+  GraphDataOptions options;
+  options.data = dir.string();
+  options.split = "random";
+  options.validation_fraction = 0.34;
+  options.test_fraction = 0.34;
+  options.directed = true;
+  options.self_loops = false;
+  auto task = load_graph_task(options);
+  EXPECT_EQ(task.name, "Pubmed-Diabetes");
+  EXPECT_EQ(task.label_names, (std::vector<std::string>{"1", "3"}));
+  EXPECT_TRUE(torch::equal(task.graph->features,
+                           torch::tensor({{0.5f, 0.0f}, {0.125f, 0.25f}, {0.0f, 0.0f}})));
+  EXPECT_EQ(task.graph->skipped_edges, 1);
+  // 12187484 cites 2344352: the edge goes from the citing paper (node 0) to the cited (node 1).
+  EXPECT_TRUE(torch::equal(task.graph->edges, torch::tensor({{0}, {1}}, torch::kLong)));
+
+  write_text(dir / "Pubmed-Diabetes.NODE.paper.tab",
+             "NODE\tpaper\nnumeric:w-rat:0.0\n1\tlabel=1\tw-bad=1\n");
+  EXPECT_TRUE(contains(message_of([&] { load_graph_task(options); }),
+                       "Pubmed-Diabetes.NODE.paper.tab:3: feature 'w-bad' is not declared"));
+  write_text(dir / "Pubmed-Diabetes.NODE.paper.tab",
+             "NODE\tpaper\nnumeric:w-rat:0.0\n1\tw-rat=1\n");
+  EXPECT_TRUE(contains(message_of([&] { load_graph_task(options); }), ":3: no label=K field"));
+  write_text(dir / "Pubmed-Diabetes.DIRECTED.cites.tab",
+             "DIRECTED\tcites\nNO_FEATURES\n1\tpaper:1\n");
+  EXPECT_TRUE(contains(message_of([&] {
+                         read_linqs_tab_edges(
+                             (dir / "Pubmed-Diabetes.DIRECTED.cites.tab").string());
+                       }),
+                       ".tab:3: 2 fields (expected EDGE_ID, paper:A, |, paper:B)"));
+}
+
 TEST(GraphDatasets, BuildEdgesMergesDuplicatesAndAddsSelfLoopsOnce) {
   auto edges = build_edges({{0, 1}, {0, 1}, {1, 0}, {2, 2}, {2, 2}}, 4, /*directed=*/false, true);
   std::set<std::pair<int64_t, int64_t>> pairs;
@@ -375,6 +419,10 @@ TEST(GraphCli, TrainsEvaluatesAndResumesExactly) {
     EXPECT_TRUE(contains(train.output, "30 train / 60 validation / 120 test nodes"))
         << train.output;
     EXPECT_GT(final_value(run, "test_accuracy"), 0.6) << train.output;  // chance: 1/3
+    std::ifstream splits_file(run / "splits.json");
+    const auto splits = nlohmann::json::parse(splits_file);
+    EXPECT_EQ(splits.at("train").size(), 30u);
+    EXPECT_EQ(splits.at("test").size(), 120u);
 
     auto eval = attnzoo::testing::shell(bin + " eval --run " + run.string() +
                                         " --dataset generated-graph --data none --threads 1");

@@ -9,6 +9,14 @@
 //   edge list   one edge per line: two node IDs (LINQS .cites: "cited citing", the link goes from
 //               the second to the first). Same separators and comments.
 //
+// and the LINQS PubMed-Diabetes layout:
+//
+//   NODE .tab   "NODE\tpaper", a line declaring the features ("numeric:NAME:0.0" fields, the
+//               label "cat=...:label", "string:summary"), then one node per line: ID,
+//               "label=K", "NAME=VALUE" for each non-zero feature, "summary=..." (ignored).
+//   cites .tab  "DIRECTED\tcites", "NO_FEATURES", then "EDGE_ID\tpaper:A\t|\tpaper:B" (A cites
+//               B).
+//
 // Every malformed line is an error naming the file and line.
 
 #include <cstdint>
@@ -33,5 +41,11 @@ NodeTable read_node_table(const std::string& path, bool header = false);
 
 /// Reads an edge list as pairs of IDs (first, second), in file order.
 std::vector<std::pair<std::string, std::string>> read_edge_list(const std::string& path);
+
+/// Reads a PubMed-Diabetes NODE .tab file: features in the declared order, absent ones 0.
+NodeTable read_linqs_tab_nodes(const std::string& path);
+
+/// Reads a PubMed-Diabetes cites .tab file as pairs (cited, citing), the order of .cites files.
+std::vector<std::pair<std::string, std::string>> read_linqs_tab_edges(const std::string& path);
 
 }  // namespace attnzoo
