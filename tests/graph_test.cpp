@@ -160,6 +160,24 @@ TEST(GraphAttention, RegistryKeepsGraphAndSequenceVariantsApart) {
   EXPECT_FALSE(is_graph_attention("multihead"));
 }
 
+// A graph far too big for anything n^2: 300,000 nodes would need 360 GB for one dense float
+// score matrix per head. Forward and backward along a ring of edges must simply work.
+TEST(GraphAttention, ScalesWithEdgesNotNodesSquared) {
+  const int64_t n = 300000;
+  auto nodes = torch::arange(n, torch::kLong);
+  auto edges = torch::stack({torch::cat({nodes, nodes}), torch::cat({(nodes + 1) % n, nodes})});
+  for (const auto& variant : graph_variants()) {
+    AttentionConfig config;
+    config.name = variant;
+    auto layer = make_graph_attention(config, GraphAttentionOptions(4, 2, 2));
+    auto x = torch::randn({n, 4}, torch::requires_grad());
+    auto out = layer->forward(x, edges);
+    out.sum().backward();
+    EXPECT_EQ(out.sizes(), (std::vector<int64_t>{n, 4})) << variant;
+    EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>()) << variant;
+  }
+}
+
 TEST(GraphModel, ShapesAndBadEdges) {
   for (const auto& variant : graph_variants()) {
     AttentionConfig config;
