@@ -79,7 +79,8 @@ po::options_description attention_options(AttentionConfig& config) {
        "model width")
       ("heads", po::value<int64_t>(&config.heads)->default_value(config.heads),
        "attention heads (must divide d-model)")
-      ("attention-dropout", po::value<double>(&config.dropout)->default_value(config.dropout),
+      ("attention-dropout", po::value<double>(&config.dropout)
+           ->default_value(config.dropout, fmt::format("{}", config.dropout)),
        "dropout on attention weights")
       ("score", po::value<std::string>()->default_value(to_string(config.score)),
        "scoring: dot | additive")
@@ -114,6 +115,27 @@ po::options_description attention_options(AttentionConfig& config) {
        "bigbird: seed of the random blocks")
       ("kernel-block", po::value<int64_t>(&config.kernel_block)->default_value(config.kernel_block),
        "truncated, local, stride, longformer: kernel block size (0: automatic; speed only)");
+  // clang-format on
+  return options;
+}
+
+po::options_description graph_attention_options(AttentionConfig& config) {
+  po::options_description options("Graph attention");
+  // One option per line reads better than clang-format's wrapping of the chain.
+  // clang-format off
+  options.add_options()
+      ("model", po::value<std::string>(&config.name)->default_value(config.name),
+       "graph attention variant: gat | graph (see `attnzoo list`)")
+      ("d-model", po::value<int64_t>(&config.d_model)->default_value(config.d_model),
+       "hidden width: the heads' features concatenated")
+      ("heads", po::value<int64_t>(&config.heads)->default_value(config.heads),
+       "heads of the hidden layers (must divide d-model)")
+      ("attention-dropout", po::value<double>(&config.dropout)
+           ->default_value(config.dropout, fmt::format("{}", config.dropout)),
+       "dropout on attention coefficients")
+      ("negative-slope", po::value<double>(&config.negative_slope)
+           ->default_value(config.negative_slope, fmt::format("{}", config.negative_slope)),
+       "gat: slope of the LeakyReLU on the scores");
   // clang-format on
   return options;
 }

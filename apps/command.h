@@ -39,6 +39,9 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
 
 /// The options every attention variant understands (--attention, --d-model, --heads, ...).
 po::options_description attention_options(AttentionConfig& config);
+/// The options of the graph variants (--model, --d-model, --heads, --attention-dropout,
+/// --negative-slope).
+po::options_description graph_attention_options(AttentionConfig& config);
 /// Converts the string-valued choices (score, normalization) after parsing.
 void finish_attention_options(const po::variables_map& vm, AttentionConfig& config);
 

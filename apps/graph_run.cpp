@@ -89,7 +89,7 @@ po::options_description graph_run_options(GraphRunOptions& run) {
        "row (divide each node's features by their sum) | none | auto (row for linqs)");
   // clang-format on
   po::options_description all;
-  all.add(attention_options(run.attention))
+  all.add(graph_attention_options(run.attention))
       .add(data_options)
       .add(model)
       .add(trainer_options(run.trainer))
@@ -97,8 +97,7 @@ po::options_description graph_run_options(GraphRunOptions& run) {
   return all;
 }
 
-void finish_graph_run_options(const po::variables_map& vm, GraphRunOptions& run) {
-  finish_attention_options(vm, run.attention);
+void finish_graph_run_options(const po::variables_map&, GraphRunOptions& run) {
   if (!is_graph_attention(run.attention.name)) {
     throw UsageError("--model " + run.attention.name + ": graph datasets take a graph attention: " +
                      attention_names(VariantKind::kGraph));
