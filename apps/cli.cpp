@@ -17,6 +17,7 @@ int run_train(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_patterns(const std::vector<std::string>& args);
+int run_export(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -25,6 +26,7 @@ const std::vector<Command>& commands() {
       {"eval", "measure a trained run on another dataset of the same kind", run_eval},
       {"bench", "time attention variants against dense and torch-mha, with peak memory", run_bench},
       {"patterns", "draw each sparse variant's allowed (query, key) pairs as PNG", run_patterns},
+      {"export", "write a trained run as TorchScript (graph runs so far)", run_export},
   };
   return table;
 }

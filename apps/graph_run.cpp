@@ -118,14 +118,6 @@ std::shared_ptr<GraphModelImpl> build_graph_model(const GraphRunOptions& run,
           .row_normalize(facts.row_normalize));
 }
 
-namespace {
-
-struct LoadedGraphRun {
-  GraphRunOptions options;
-  GraphModelFacts facts;
-  std::vector<std::string> label_names;
-};
-
 LoadedGraphRun load_graph_run(const std::string& dir) {
   LoadedGraphRun run;
   auto options = graph_run_options(run.options);
@@ -144,7 +136,13 @@ LoadedGraphRun load_graph_run(const std::string& dir) {
   return run;
 }
 
-}  // namespace
+std::shared_ptr<GraphModelImpl> load_trained_graph_model(const std::string& dir,
+                                                         const LoadedGraphRun& run) {
+  auto model = build_graph_model(run.options, run.facts);
+  load_checkpoint((fs::path(dir) / "best.pt").string(), *model);
+  model->eval();
+  return model;
+}
 
 int train_graph_model(const std::vector<std::string>& args) {
   GraphRunOptions run;
@@ -230,8 +228,7 @@ Evaluation evaluate_graph_run(const std::string& run_dir, const GraphDataOptions
   std::vector<int64_t> all(static_cast<size_t>(graph->num_nodes()));
   for (size_t i = 0; i < all.size(); ++i)
     all[i] = static_cast<int64_t>(i);
-  auto model = build_graph_model(run.options, run.facts);
-  load_checkpoint((fs::path(run_dir) / "best.pt").string(), *model);
+  auto model = load_trained_graph_model(run_dir, run);
   model->to(trainer.device);
   return Trainer(model, trainer).evaluate(GraphSplit(graph, all));
 }

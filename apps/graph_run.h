@@ -39,6 +39,17 @@ struct GraphModelFacts {
 std::shared_ptr<GraphModelImpl> build_graph_model(const GraphRunOptions& run,
                                                   const GraphModelFacts& facts);
 
+struct LoadedGraphRun {
+  GraphRunOptions options;
+  GraphModelFacts facts;
+  std::vector<std::string> label_names;
+};
+/// A run directory's configuration, model facts and labels (no weights).
+LoadedGraphRun load_graph_run(const std::string& dir);
+/// The run's model with its best checkpoint loaded, in eval mode.
+std::shared_ptr<GraphModelImpl> load_trained_graph_model(const std::string& dir,
+                                                         const LoadedGraphRun& run);
+
 /// `attnzoo train` for the graph kinds.
 int train_graph_model(const std::vector<std::string>& args);
 
