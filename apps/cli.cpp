@@ -18,6 +18,7 @@ int run_eval(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_patterns(const std::vector<std::string>& args);
 int run_export(const std::vector<std::string>& args);
+int run_predict(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -27,6 +28,8 @@ const std::vector<Command>& commands() {
       {"bench", "time attention variants against dense and torch-mha, with peak memory", run_bench},
       {"patterns", "draw each sparse variant's allowed (query, key) pairs as PNG", run_patterns},
       {"export", "write a trained run as TorchScript (graph runs so far)", run_export},
+      {"predict", "label new input with an exported model or a run (graph runs so far)",
+       run_predict},
   };
   return table;
 }

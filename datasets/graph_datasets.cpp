@@ -68,7 +68,7 @@ std::pair<std::string, std::string> graph_files(const GraphDataOptions& options)
 }
 
 Graph read_graph(const GraphDataOptions& options, std::vector<std::string>& label_names,
-                 bool labels_fixed) {
+                 bool labels_fixed, bool unknown_labels_ok) {
   const auto [nodes_path, edges_path] = graph_files(options);
   const bool tab = ends_with(nodes_path, ".tab");
   auto table = tab ? read_linqs_tab_nodes(nodes_path) : read_node_table(nodes_path, options.header);
@@ -87,6 +87,10 @@ Graph read_graph(const GraphDataOptions& options, std::vector<std::string>& labe
   std::vector<int64_t> labels(static_cast<size_t>(n));
   for (size_t i = 0; i < labels.size(); ++i) {
     const auto found = class_of.find(table.labels[i]);
+    if (found == class_of.end() && unknown_labels_ok) {
+      labels[i] = kIgnoreLabel;
+      continue;
+    }
     if (found == class_of.end()) {
       throw_at(nodes_path, table.lines[i],
                "class " + shown_text(table.labels[i]) + " is not one the model knows");
@@ -161,13 +165,13 @@ Graph generate_graph(const GraphDataOptions& o) {
 }
 
 Graph make_graph(const GraphDataOptions& options, std::vector<std::string>& label_names,
-                 bool labels_fixed) {
+                 bool labels_fixed, bool unknown_labels_ok = false) {
   if (!is_graph_dataset_kind(options.kind)) {
     throw std::invalid_argument("unknown graph dataset kind '" + options.kind +
                                 "'; known: " + graph_dataset_kinds());
   }
   if (options.kind != "generated-graph")
-    return read_graph(options, label_names, labels_fixed);
+    return read_graph(options, label_names, labels_fixed, unknown_labels_ok);
   std::vector<std::string> names;
   for (int64_t c = 0; c < options.classes; ++c)
     names.push_back(fmt::format("class{}", c));
@@ -277,9 +281,10 @@ Batch GraphSplit::batch(const std::vector<int64_t>& indices) const {
   return batch;
 }
 
-Graph load_graph(const GraphDataOptions& options, const std::vector<std::string>& label_names) {
+Graph load_graph(const GraphDataOptions& options, const std::vector<std::string>& label_names,
+                 bool unknown_labels_ok) {
   auto names = label_names;
-  return make_graph(options, names, /*labels_fixed=*/true);
+  return make_graph(options, names, /*labels_fixed=*/true, unknown_labels_ok);
 }
 
 GraphTask load_graph_task(const GraphDataOptions& options) {

@@ -94,8 +94,10 @@ struct GraphTask {
 GraphTask load_graph_task(const GraphDataOptions& options);
 
 /// The graph of `options` with the class names fixed to `label_names` (for `attnzoo eval` on
-/// another graph): a class not in the list is an error naming the file and line.
-Graph load_graph(const GraphDataOptions& options, const std::vector<std::string>& label_names);
+/// another graph): a class not in the list is an error naming the file and line, or, with
+/// `unknown_labels_ok` (prediction, where the file's labels do not matter), kIgnoreLabel.
+Graph load_graph(const GraphDataOptions& options, const std::vector<std::string>& label_names,
+                 bool unknown_labels_ok = false);
 
 /// Merges directed pairs (source, target) of node indices into the [2, E] edge tensor: reversed
 /// copies when undirected, duplicates merged, a self-loop per node when asked.

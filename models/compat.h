@@ -42,23 +42,46 @@ inline at::Generator seeded_cpu_generator(uint64_t seed) {
   return at::detail::createCPUGenerator(seed);
 }
 
-/// self.scatter_reduce(0, index, src, "amax", include_self=true). LibTorch 1.13 prints a
-/// once-per-process "scatter_reduce() is in beta" warning for it; the operation is the same in
-/// 2.x, so the warning is kept off users' screens. The warning handler's signature differs
-/// between the versions.
+/// While alive, drops LibTorch 1.13's once-per-process "scatter_reduce() is in beta" warning
+/// (scatter_reduce's "amax" is the same operation in 2.x) and passes every other warning on to
+/// the handler that was there before. The handler's signature differs between the versions.
+class QuietScatterReduceWarning : public c10::WarningHandler {
+ public:
+#if ATTNZOO_TORCH_AT_LEAST(2, 0)
+  QuietScatterReduceWarning() : previous_(c10::WarningUtils::get_warning_handler()) {
+    c10::WarningUtils::set_warning_handler(this);
+  }
+  ~QuietScatterReduceWarning() override {
+    c10::WarningUtils::set_warning_handler(previous_);
+  }
+  void process(const c10::Warning& warning) override {
+    if (warning.msg().find("scatter_reduce() is in beta") == std::string::npos)
+      previous_->process(warning);
+  }
+#else
+  QuietScatterReduceWarning() : previous_(c10::Warning::get_warning_handler()) {
+    c10::Warning::set_warning_handler(this);
+  }
+  ~QuietScatterReduceWarning() override {
+    c10::Warning::set_warning_handler(previous_);
+  }
+  void process(const c10::SourceLocation& location, const std::string& message,
+               const bool verbatim) override {
+    if (message.find("scatter_reduce() is in beta") == std::string::npos)
+      previous_->process(location, message, verbatim);
+  }
+#endif
+  QuietScatterReduceWarning(const QuietScatterReduceWarning&) = delete;
+  QuietScatterReduceWarning& operator=(const QuietScatterReduceWarning&) = delete;
+
+ private:
+  c10::WarningHandler* previous_;
+};
+
+/// self.scatter_reduce(0, index, src, "amax", include_self=true), without 1.13's beta warning.
 inline torch::Tensor scatter_amax(const torch::Tensor& self, const torch::Tensor& index,
                                   const torch::Tensor& src) {
-#if ATTNZOO_TORCH_AT_LEAST(2, 0)
-  struct Quiet : c10::WarningHandler {
-    void process(const c10::Warning&) override {}
-  } quiet;
-  c10::WarningUtils::WarningHandlerGuard guard(&quiet);
-#else
-  struct Quiet : c10::WarningHandler {
-    void process(const c10::SourceLocation&, const std::string&, const bool) override {}
-  } quiet;
-  c10::Warning::WarningHandlerGuard guard(&quiet);
-#endif
+  QuietScatterReduceWarning quiet;
   return self.scatter_reduce(0, index, src, "amax", /*include_self=*/true);
 }
 

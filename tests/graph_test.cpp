@@ -3,6 +3,7 @@
 // malformed files), edge building and splits, the real Cora files, and `attnzoo train` / `eval`
 // on graphs.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -512,6 +513,15 @@ TEST(GraphCli, TrainsEvaluatesAndResumesExactly) {
     ASSERT_EQ(exported.status, 0) << exported.output;
     auto module = torch::jit::load((dir / (model + ".pt")).string());
     EXPECT_EQ(module.attr("label_names").toListRef().size(), 3u);
+    // predict: the exported module and the run's C++ model label every node alike.
+    auto by_module = attnzoo::testing::shell(bin + " predict --threads 1 --model " +
+                                             (dir / (model + ".pt")).string());
+    auto by_run = attnzoo::testing::shell(bin + " predict --threads 1 --run " + run.string());
+    ASSERT_EQ(by_module.status, 0) << by_module.output;
+    ASSERT_EQ(by_run.status, 0) << by_run.output;
+    EXPECT_EQ(by_module.output, by_run.output);
+    EXPECT_EQ(std::count(by_run.output.begin(), by_run.output.end(), '\n'), 300);
+    EXPECT_TRUE(contains(by_run.output, "0\tclass")) << by_run.output.substr(0, 200);
 
     // Stopped after 5 epochs and resumed: the same result as the uninterrupted run.
     const auto resumed = dir / (model + "_resumed");
