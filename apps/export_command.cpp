@@ -10,6 +10,7 @@
 
 #include "apps/command.h"
 #include "apps/graph_run.h"
+#include "apps/run_files.h"
 #include "models/torchscript/graph_model_script.h"
 #include "training/checkpoint.h"
 
@@ -28,16 +29,6 @@ std::string file_text(const fs::path& path) {
   return text.str();
 }
 
-// The run's dataset kind, from its config.ini.
-std::string run_kind(const std::string& dir) {
-  std::istringstream config(file_text(fs::path(dir) / "config.ini"));
-  for (std::string line; std::getline(config, line);) {
-    if (line.rfind("dataset = ", 0) == 0)
-      return line.substr(10);
-  }
-  throw std::runtime_error((fs::path(dir) / "config.ini").string() + ": no dataset line");
-}
-
 }  // namespace
 
 int run_export(const std::vector<std::string>& args) {
@@ -53,7 +44,10 @@ int run_export(const std::vector<std::string>& args) {
     return 0;
   if (!fs::is_directory(run_dir))
     throw UsageError("--run " + run_dir + ": not a run directory");
-  const auto kind = run_kind(run_dir);
+  const auto config = (fs::path(run_dir) / "config.ini").string();
+  const auto kind = config_file_value(config, "dataset");
+  if (kind.empty())
+    throw std::runtime_error(config + ": missing from the run directory, or without a dataset");
   if (!is_graph_dataset_kind(kind)) {
     throw UsageError("--run " + run_dir + ": a " + kind +
                      " run; export handles graph runs so far (text, image and speech: planned)");

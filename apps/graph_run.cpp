@@ -180,15 +180,11 @@ int train_graph_model(const std::vector<std::string>& args) {
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_graph_model(run, facts);
   if (!run.trainer.resume) {
-    fs::create_directories(run.trainer.out_dir);
-    const fs::path dir(run.trainer.out_dir);
-    write_file_atomically((dir / "config.ini").string(), resolved_config(vm));
     nlohmann::json json = {
         {"feature_dim", facts.feature_dim},     {"num_classes", facts.num_classes},
         {"row_normalize", facts.row_normalize}, {"nodes", graph.num_nodes()},
         {"edges", graph.num_edges()},           {"dataset", task.name}};
-    write_file_atomically((dir / "model.json").string(), json.dump(2) + "\n");
-    write_file_atomically((dir / "labels.txt").string(), lines_file(task.label_names));
+    write_run_files(run.trainer.out_dir, vm, json, task.label_names);
     // The node IDs of each split, so that the split can be checked or reused elsewhere.
     auto ids = [&](const GraphSplit& split) {
       std::vector<std::string> out;
@@ -198,7 +194,8 @@ int train_graph_model(const std::vector<std::string>& args) {
     };
     nlohmann::json splits = {
         {"train", ids(task.train)}, {"validation", ids(task.validation)}, {"test", ids(task.test)}};
-    write_file_atomically((dir / "splits.json").string(), splits.dump() + "\n");
+    write_file_atomically((fs::path(run.trainer.out_dir) / "splits.json").string(),
+                          splits.dump() + "\n");
   }
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(

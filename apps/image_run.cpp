@@ -81,14 +81,11 @@ std::shared_ptr<ImageModelImpl> build_image_model(const ImageRunOptions& run,
 
 void save_image_run(const std::string& dir, const po::variables_map& vm,
                     const ImageModelFacts& facts, const ImageTask& task) {
-  fs::create_directories(dir);
-  write_file_atomically((fs::path(dir) / "config.ini").string(), resolved_config(vm));
   nlohmann::json model = {{"channels", facts.channels}, {"height", facts.height},
                           {"width", facts.width},       {"num_classes", facts.num_classes},
                           {"mean", facts.mean},         {"std", facts.std},
                           {"dataset", task.name}};
-  write_file_atomically((fs::path(dir) / "model.json").string(), model.dump(2) + "\n");
-  write_file_atomically((fs::path(dir) / "labels.txt").string(), lines_file(task.label_names));
+  write_run_files(dir, vm, model, task.label_names);
 }
 
 LoadedImageRun load_image_run(const std::string& dir) {

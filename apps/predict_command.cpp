@@ -35,14 +35,6 @@ GraphRunOptions graph_options_from(const std::string& config_text, const std::st
   return run;
 }
 
-std::vector<std::string> label_lines(const std::string& text) {
-  std::vector<std::string> labels;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    labels.push_back(line);
-  return labels;
-}
-
 }  // namespace
 
 int run_predict(const std::vector<std::string>& args) {
@@ -82,7 +74,7 @@ int run_predict(const std::vector<std::string>& args) {
     if (extra["config.ini"].empty())
       throw std::runtime_error(model_path + ": not an attnzoo export (no config.ini inside)");
     run = graph_options_from(extra["config.ini"], model_path);
-    labels = label_lines(extra["labels.txt"]);
+    labels = lines_from_text(extra["labels.txt"]);
   } else {
     auto loaded = load_graph_run(run_dir);
     run = loaded.options;

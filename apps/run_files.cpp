@@ -7,6 +7,9 @@
 
 #include <fmt/core.h>
 
+#include "datasets/text/text_file.h"
+#include "training/checkpoint.h"
+
 namespace attnzoo::cli {
 
 namespace {
@@ -53,10 +56,38 @@ std::vector<std::string> read_lines_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw std::runtime_error(path.string() + ": missing from the run directory");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return lines_from_text(text.str());
+}
+
+std::vector<std::string> lines_from_text(const std::string& text) {
   std::vector<std::string> items;
+  std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     items.push_back(unescape_line(line));
   return items;
+}
+
+void write_run_files(const std::string& dir, const po::variables_map& vm,
+                     const nlohmann::json& facts, const std::vector<std::string>& label_names) {
+  const std::filesystem::path root(dir);
+  std::filesystem::create_directories(root);
+  write_file_atomically((root / "config.ini").string(), resolved_config(vm));
+  write_file_atomically((root / "model.json").string(), facts.dump(2) + "\n");
+  write_file_atomically((root / "labels.txt").string(), lines_file(label_names));
+}
+
+std::string config_file_value(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos)
+      continue;
+    if (trim_ascii(std::string_view(line).substr(0, eq)) == key)
+      return std::string(trim_ascii(std::string_view(line).substr(eq + 1)));
+  }
+  return "";
 }
 
 std::string resolved_config(const po::variables_map& vm) {

@@ -16,6 +16,16 @@ namespace attnzoo::cli {
 std::string lines_file(const std::vector<std::string>& items);
 /// Reads a lines_file; a missing file is an error saying it is missing from the run directory.
 std::vector<std::string> read_lines_file(const std::filesystem::path& path);
+/// The items of a lines_file's text (e.g. one carried inside an exported model).
+std::vector<std::string> lines_from_text(const std::string& text);
+
+/// Starts a run directory: creates it and writes config.ini (the resolved options), model.json
+/// (what the data decided) and labels.txt.
+void write_run_files(const std::string& dir, const po::variables_map& vm,
+                     const nlohmann::json& facts, const std::vector<std::string>& label_names);
+
+/// `key = value` of an INI file, or "" when the file or the key is absent.
+std::string config_file_value(const std::string& path, const std::string& key);
 
 /// The parsed options as an INI file that --config reads back (without per-invocation switches
 /// such as --resume).

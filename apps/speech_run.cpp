@@ -141,9 +141,6 @@ int train_speech_model(const std::vector<std::string>& args) {
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_speech_model(run, facts);
   if (!run.trainer.resume) {
-    fs::create_directories(run.trainer.out_dir);
-    const fs::path dir(run.trainer.out_dir);
-    write_file_atomically((dir / "config.ini").string(), resolved_config(vm));
     nlohmann::json json = {{"feature_dim", facts.feature_dim},
                            {"num_classes", facts.num_classes},
                            {"max_frames", facts.max_frames},
@@ -154,8 +151,7 @@ int train_speech_model(const std::vector<std::string>& args) {
                            {"mean", facts.mean},
                            {"std", facts.std},
                            {"dataset", task.name}};
-    write_file_atomically((dir / "model.json").string(), json.dump(2) + "\n");
-    write_file_atomically((dir / "labels.txt").string(), lines_file(task.label_names));
+    write_run_files(run.trainer.out_dir, vm, json, task.label_names);
   }
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(

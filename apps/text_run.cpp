@@ -105,17 +105,14 @@ std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
 
 void save_text_run(const std::string& dir, const po::variables_map& vm, const TextModelFacts& facts,
                    const TextTask& task) {
-  fs::create_directories(dir);
-  write_file_atomically((fs::path(dir) / "config.ini").string(), resolved_config(vm));
   nlohmann::json model = {{"vocab_size", facts.vocab_size},
                           {"num_classes", facts.num_classes},
                           {"labelling", facts.labelling},
                           {"max_positions", facts.max_positions},
                           {"dataset", task.name}};
-  write_file_atomically((fs::path(dir) / "model.json").string(), model.dump(2) + "\n");
+  write_run_files(dir, vm, model, task.label_names);
   write_file_atomically((fs::path(dir) / "vocab.txt").string(),
                         lines_file(task.vocabulary.tokens()));
-  write_file_atomically((fs::path(dir) / "labels.txt").string(), lines_file(task.label_names));
 }
 
 LoadedTextRun load_text_run(const std::string& dir) {

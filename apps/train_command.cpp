@@ -10,6 +10,7 @@
 
 #include "apps/graph_run.h"
 #include "apps/image_run.h"
+#include "apps/run_files.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
 #include "apps/train_flow.h"
@@ -39,19 +40,6 @@ double majority_share(const TokenDataset& data, int64_t classes) {
                    : 0.0;
 }
 
-// `key = value` of an INI file, or "" when absent.
-std::string config_value(const std::string& path, const std::string& key) {
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    const auto eq = line.find('=');
-    if (eq == std::string::npos)
-      continue;
-    if (trim_ascii(std::string_view(line).substr(0, eq)) == key)
-      return std::string(trim_ascii(std::string_view(line).substr(eq + 1)));
-  }
-  return "";
-}
-
 // The dataset kind a train command names, before its options are parsed (they depend on it):
 // --dataset, else the --config file's, else (with --resume) the run's own config.ini.
 std::string dataset_kind(const std::vector<std::string>& args) {
@@ -70,9 +58,9 @@ std::string dataset_kind(const std::vector<std::string>& args) {
     resume = resume || args[i] == "--resume";
   }
   if (dataset.empty() && !config.empty())
-    dataset = config_value(config, "dataset");
+    dataset = config_file_value(config, "dataset");
   if (dataset.empty() && resume)
-    dataset = config_value((std::filesystem::path(out) / "config.ini").string(), "dataset");
+    dataset = config_file_value((std::filesystem::path(out) / "config.ini").string(), "dataset");
   return dataset;
 }
 

@@ -114,6 +114,8 @@ Graph read_graph(const GraphDataOptions& options, std::vector<std::string>& labe
     // LINQS: "cited citing", the link goes from the second ID to the first.
     directed.emplace_back(b->second, a->second);
   }
+  const auto file = fs::path(nodes_path).filename().string();
+  graph.name = file.substr(0, file.find('.'));  // cora.content, Pubmed-Diabetes.NODE.paper.tab
   graph.node_ids = std::move(table.ids);
   graph.features =
       torch::from_blob(table.features.data(), {n, table.feature_dim}, torch::kFloat).clone();
@@ -134,6 +136,7 @@ Graph generate_graph(const GraphDataOptions& o) {
   }
   std::mt19937_64 rng(o.data_seed);
   Graph graph;
+  graph.name = o.kind;
   std::vector<int64_t> labels(static_cast<size_t>(o.nodes));
   std::vector<std::vector<int64_t>> members(static_cast<size_t>(o.classes));
   for (int64_t i = 0; i < o.nodes; ++i) {
@@ -290,12 +293,7 @@ Graph load_graph(const GraphDataOptions& options, const std::vector<std::string>
 GraphTask load_graph_task(const GraphDataOptions& options) {
   GraphTask task;
   auto graph = std::make_shared<Graph>(make_graph(options, task.label_names, false));
-  task.name = options.kind;
-  if (options.kind != "generated-graph") {
-    const auto [nodes_path, edges_path] = graph_files(options);
-    const auto file = fs::path(nodes_path).filename().string();
-    task.name = file.substr(0, file.find('.'));  // cora.content, Pubmed-Diabetes.NODE.paper.tab
-  }
+  task.name = graph->name;
   std::vector<int64_t> labels(graph->labels.data_ptr<int64_t>(),
                               graph->labels.data_ptr<int64_t>() + graph->num_nodes());
   std::vector<int64_t> train, validation, test;

@@ -52,6 +52,7 @@ bool is_graph_dataset_kind(const std::string& kind);
 
 /// A whole graph: node features, one class per node, and the edges attention runs along.
 struct Graph {
+  std::string name;  ///< the node file's name up to its first '.' (cora), or the kind
   std::vector<std::string> node_ids;
   torch::Tensor features;     ///< [N, F] float
   torch::Tensor labels;       ///< [N] int64, class index per node
