@@ -219,8 +219,7 @@ TEST(GraphExport, ReloadedModuleMatchesTheModelInCppAndPython) {
     auto loaded = torch::jit::load(path);
     EXPECT_EQ(loaded.attr("label_names").toListRef().size(), 4u);
 
-    torch::jit::Module cases("Cases");
-    int64_t count = 0;
+    attnzoo::testing::ExportCases cases;
     for (int64_t n : {1, 7, 40, 123}) {
       auto x = torch::rand({n, 6});
       x[0].zero_();  // a node without features (row normalisation keeps it zero)
@@ -233,25 +232,19 @@ TEST(GraphExport, ReloadedModuleMatchesTheModelInCppAndPython) {
         auto expected = model->forward(x, edges);
         auto out = loaded.forward({x, edges}).toTensor();
         EXPECT_LE(max_abs_diff(out, expected), 1e-5) << variant << " n=" << n;
-        const auto i = std::to_string(count++);
-        cases.register_parameter("x" + i, x, true);
-        cases.register_parameter("edges" + i, edges, true);
-        cases.register_parameter("expected" + i, expected, true);
+        cases.add({x, edges}, expected);
       }
     }
-    cases.register_attribute("count", c10::IntType::get(), count);
     cases.save((dir / (variant + "_cases.pt")).string());
     auto bad = message_of([&] {
       loaded.forward({torch::rand({3, 5}), torch::zeros({2, 0}, torch::kLong)});
     });
     EXPECT_TRUE(contains(bad, "expected node features [N, 6]")) << bad;
 
-    if (attnzoo::testing::shell("/usr/bin/python3 -c 'import torch'").status != 0) {
+    if (!attnzoo::testing::python_torch_available())
       GTEST_SKIP() << "Debian's python3-torch is not installed (scripts/setup.sh installs it)";
-    }
-    auto python = attnzoo::testing::shell("/usr/bin/python3 " + std::string(ATTNZOO_SOURCE_DIR) +
-                                          "/tests/reference/check_export.py " + path + " " +
-                                          (dir / (variant + "_cases.pt")).string());
+    auto python =
+        attnzoo::testing::check_export_in_python(path, (dir / (variant + "_cases.pt")).string());
     EXPECT_EQ(python.status, 0) << variant << ": " << python.output;
     EXPECT_TRUE(contains(python.output, "labels ['a', 'b', 'c', 'd']")) << python.output;
   }

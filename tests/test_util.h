@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <torch/script.h>
 #include <torch/torch.h>
 
 namespace attnzoo::testing {
@@ -76,6 +78,39 @@ inline std::string message_of(const std::function<void()>& call) {
     return e.what();
   }
   return "(no exception)";
+}
+
+/// Inputs and expected outputs of an exported model, saved as a TorchScript module that
+/// tests/reference/check_export.py replays through Python's torch.jit.load.
+class ExportCases {
+ public:
+  void add(const std::vector<torch::Tensor>& inputs, const torch::Tensor& expected) {
+    const auto i = std::to_string(count_++);
+    for (size_t j = 0; j < inputs.size(); ++j)
+      module_.register_buffer("in" + i + "_" + std::to_string(j), inputs[j]);
+    module_.register_buffer("expected" + i, expected);
+    arity_ = static_cast<int64_t>(inputs.size());
+  }
+  void save(const std::string& path) {
+    module_.register_attribute("count", c10::IntType::get(), count_);
+    module_.register_attribute("arity", c10::IntType::get(), arity_);
+    module_.save(path);
+  }
+
+ private:
+  torch::jit::Module module_{"Cases"};
+  int64_t count_ = 0, arity_ = 0;
+};
+
+/// Whether Debian's python3-torch is there to load exports with.
+inline bool python_torch_available() {
+  return shell("/usr/bin/python3 -c 'import torch'").status == 0;
+}
+
+/// Replays `cases_path` on the export `model_path` through Python (check_export.py).
+inline Run check_export_in_python(const std::string& model_path, const std::string& cases_path) {
+  return shell("/usr/bin/python3 " + std::string(ATTNZOO_SOURCE_DIR) +
+               "/tests/reference/check_export.py " + model_path + " " + cases_path);
 }
 
 }  // namespace attnzoo::testing

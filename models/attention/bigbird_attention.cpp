@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include <fmt/core.h>
+
 namespace attnzoo {
 
 BigBirdAttentionImpl::BigBirdAttentionImpl(const BigBirdAttentionOptions& options_)
@@ -77,6 +79,40 @@ SparsePattern BigBirdAttentionImpl::pattern(int64_t n) const {
   p.key_blocks = key_blocks;
   p.key_valid = key_valid;
   return p;
+}
+
+ScriptPattern BigBirdAttentionImpl::script_pattern(int64_t max_length) const {
+  // The random blocks come from a C++ generator that TorchScript does not have: the tables of
+  // every block count up to max_length are computed here and travel with the module.
+  const int64_t b = options.block_size(), heads = options.heads();
+  const int64_t counts = std::max<int64_t>(1, (max_length + b - 1) / b);
+  const int64_t width = options.window_blocks() + options.random_blocks();
+  auto blocks = torch::zeros({counts, heads, counts, width}, torch::kLong);
+  auto valid = torch::zeros({counts, heads, counts, width}, torch::kBool);
+  auto global = torch::zeros({counts, counts}, torch::kBool);
+  for (int64_t nq = 1; nq <= counts; ++nq) {
+    const auto p = pattern(nq * b);
+    blocks[nq - 1].narrow(1, 0, nq).copy_(p.key_blocks);
+    valid[nq - 1].narrow(1, 0, nq).copy_(p.key_valid);
+    const auto flags = global_block_flags(nq);
+    for (int64_t q = 0; q < nq; ++q)
+      global[nq - 1][q] = static_cast<bool>(flags[q]);
+  }
+  return {fmt::format(R"JIT(
+def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
+    nq = (n + {block} - 1) // {block}
+    assert nq <= self.global_blocks.size(0), "longer than the longest sequence the model was exported for"
+    if nq == 0:
+        table = self.empty_table(0)
+        return {block}, table[0], table[1], 0, self.first_positions(0, 0)
+    globals = self.global_blocks[nq - 1, :nq].repeat_interleave({block})[:n]
+    return {block}, self.table_blocks[nq - 1, :, :nq], self.table_valid[nq - 1, :, :nq], 0, globals
+
+def allows(self, head: Tensor, i: Tensor, j: Tensor) -> Tensor:
+    return torch.ones_like(head + i + j, dtype=torch.bool)
+)JIT",
+                      fmt::arg("block", b)),
+          {{"table_blocks", blocks}, {"table_valid", valid}, {"global_blocks", global}}};
 }
 
 }  // namespace attnzoo

@@ -33,6 +33,7 @@ class BigBirdAttentionImpl : public SparseAttentionImpl {
  public:
   explicit BigBirdAttentionImpl(const BigBirdAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
+  ScriptPattern script_pattern(int64_t max_length) const override;
 
   /// Whether each of the `blocks` blocks of a sequence is global.
   std::vector<bool> global_block_flags(int64_t blocks) const;

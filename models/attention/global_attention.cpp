@@ -1,5 +1,7 @@
 #include "models/attention/global_attention.h"
 
+#include <fmt/core.h>
+
 namespace attnzoo {
 
 torch::Tensor first_positions(int64_t n, int64_t count) {
@@ -17,6 +19,19 @@ SparsePattern GlobalAttentionImpl::pattern(int64_t n) const {
   auto p = empty_pattern(n, /*block=*/1);
   p.globals = first_positions(n, options.globals());
   return p;
+}
+
+ScriptPattern GlobalAttentionImpl::script_pattern(int64_t) const {
+  return {fmt::format(R"JIT(
+def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
+    table = self.empty_table(n)
+    return 1, table[0], table[1], 0, self.first_positions(n, {globals})
+
+def allows(self, head: Tensor, i: Tensor, j: Tensor) -> Tensor:
+    return torch.ones_like(head + i + j, dtype=torch.bool)
+)JIT",
+                      fmt::arg("globals", options.globals())),
+          {}};
 }
 
 }  // namespace attnzoo

@@ -1,5 +1,7 @@
 #include "models/attention/local_attention.h"
 
+#include <fmt/core.h>
+
 namespace attnzoo {
 
 LocalAttentionImpl::LocalAttentionImpl(const LocalAttentionOptions& options_)
@@ -20,6 +22,20 @@ SparsePattern LocalAttentionImpl::pattern(int64_t n) const {
     return (i - j).abs() <= w;
   };
   return p;
+}
+
+ScriptPattern LocalAttentionImpl::script_pattern(int64_t) const {
+  return {fmt::format(R"JIT(
+def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
+    block = self.kernel_block_size({block}, {w} // 2, n)
+    table = self.band_block_table((n + block - 1) // block, block, {w}, {w})
+    return block, table[0], table[1], 0, self.first_positions(n, 0)
+
+def allows(self, head: Tensor, i: Tensor, j: Tensor) -> Tensor:
+    return (i - j).abs() <= {w}
+)JIT",
+                      fmt::arg("block", options.block_size()), fmt::arg("w", options.window())),
+          {}};
 }
 
 }  // namespace attnzoo

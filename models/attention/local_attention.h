@@ -25,6 +25,7 @@ class LocalAttentionImpl : public SparseAttentionImpl {
  public:
   explicit LocalAttentionImpl(const LocalAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
+  ScriptPattern script_pattern(int64_t max_length) const override;
 
   LocalAttentionOptions options;
 };

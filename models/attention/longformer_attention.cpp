@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "models/attention/global_attention.h"
 
 namespace attnzoo {
@@ -65,6 +67,40 @@ SparsePattern LongformerAttentionImpl::pattern(int64_t n) const {
 
 std::array<torch::Tensor, 3> LongformerAttentionImpl::global_projections(const torch::Tensor& x) {
   return {query_global(x), key_global(x), value_global(x)};
+}
+
+ScriptPattern LongformerAttentionImpl::script_pattern(int64_t) const {
+  const int64_t w = options.window();
+  const auto dilations = head_dilations();
+  const int64_t widest = *std::max_element(dilations.begin(), dilations.end());
+  // As in pattern(): one band without dilation, else a band table per head and a predicate that
+  // keeps every d-th key.
+  std::string table = fmt::format("self.band_block_table(nq, block, {0}, {0})", w);
+  std::string allows = fmt::format("(i - j).abs() <= {}", w);
+  if (widest > 1) {
+    table = "self.stack_head_tables([";
+    for (size_t h = 0; h < dilations.size(); ++h) {
+      table += fmt::format("{0}self.band_block_table(nq, block, {1}, {1})", h > 0 ? ", " : "",
+                           w * dilations[h]);
+    }
+    table += "])";
+    allows = fmt::format("((i - j).abs() <= {} * d) & ((i - j).remainder(d) == 0)", w);
+  }
+  return {fmt::format(R"JIT(
+def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
+    block = self.kernel_block_size({block}, {reach}, n)
+    nq = (n + block - 1) // block
+    table = {table}
+    return block, table[0], table[1], 0, self.first_positions(n, {globals})
+
+def allows(self, head: Tensor, i: Tensor, j: Tensor) -> Tensor:
+    d = self.dilation.index_select(0, head.flatten()).view(head.size())
+    return {allows}
+)JIT",
+                      fmt::arg("block", options.block_size()), fmt::arg("reach", w * widest),
+                      fmt::arg("table", table), fmt::arg("globals", options.globals()),
+                      fmt::arg("allows", allows)),
+          {{"dilation", torch::tensor(dilations, torch::kLong)}}};
 }
 
 }  // namespace attnzoo

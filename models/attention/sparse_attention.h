@@ -5,6 +5,9 @@
 // those are, in `pattern(n)`, and the blocked kernel (block_sparse_kernel.h) does the rest.
 
 #include <array>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "models/attention/block_sparse_kernel.h"
 #include "models/attention/multi_head_attention.h"
@@ -13,12 +16,28 @@
 
 namespace attnzoo {
 
+/// A variant's pattern() written in TorchScript, so that an exported model keeps the sparse
+/// computation (models/torchscript/attention_script.h). `source` defines two methods:
+///   pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]
+///       block, key_blocks and key_valid ([Ht, nq, K], on the CPU), stride, globals ([n] bool)
+///   allows(self, head: Tensor, i: Tensor, j: Tensor) -> Tensor     (the element predicate)
+/// with the kernel's helpers (band_block_table, kernel_block_size, first_positions, empty_table,
+/// stack_head_tables); `buffers` are tensors it reads as attributes of the module.
+struct ScriptPattern {
+  std::string source;
+  std::vector<std::pair<std::string, torch::Tensor>> buffers;
+};
+
 class SparseAttentionImpl : public MultiHeadAttentionImpl {
  public:
   using MultiHeadAttentionImpl::MultiHeadAttentionImpl;
 
   /// The pairs this layer allows in a sequence of length n.
   virtual SparsePattern pattern(int64_t n) const = 0;
+
+  /// pattern() as TorchScript, for sequences up to `max_length`; the export tests check that the
+  /// two agree.
+  virtual ScriptPattern script_pattern(int64_t max_length) const = 0;
 
   AttentionOutput forward(const torch::Tensor& x, const torch::Tensor& mask = {},
                           bool need_weights = false) override;

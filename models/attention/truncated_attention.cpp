@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 namespace attnzoo {
 
 TruncatedAttentionImpl::TruncatedAttentionImpl(const TruncatedAttentionOptions& options_)
@@ -19,6 +21,23 @@ SparsePattern TruncatedAttentionImpl::pattern(int64_t n) const {
     return (j >= i - left) & (j <= i + right);
   };
   return p;
+}
+
+ScriptPattern TruncatedAttentionImpl::script_pattern(int64_t) const {
+  const int64_t left = options.left(), right = options.right();
+  return {
+      fmt::format(R"JIT(
+def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
+    block = self.kernel_block_size({block}, {reach}, n)
+    table = self.band_block_table((n + block - 1) // block, block, {left}, {right})
+    return block, table[0], table[1], 0, self.first_positions(n, 0)
+
+def allows(self, head: Tensor, i: Tensor, j: Tensor) -> Tensor:
+    return (j >= i - {left}) & (j <= i + {right})
+)JIT",
+                  fmt::arg("block", options.block_size()), fmt::arg("reach", std::max(left, right)),
+                  fmt::arg("left", left), fmt::arg("right", right)),
+      {}};
 }
 
 }  // namespace attnzoo

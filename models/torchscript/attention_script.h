@@ -1,0 +1,33 @@
+#pragma once
+// A trained sequence attention layer as a TorchScript module: its parameters registered by name
+// and forward(x: float [B, n, d], mask: bool [B, n]) -> [B, n, d] written in TorchScript source.
+// Sparse variants keep their sparse computation: the general path of block_sparse_kernel (block
+// table, strided groups, global tokens, one normalization over all of them) is written out in
+// TorchScript, and each variant's pattern comes from its own script_pattern().
+
+#include <memory>
+#include <string>
+
+#include <torch/script.h>
+
+#include "models/attention/attention_layer.h"
+
+namespace attnzoo {
+
+/// The layer as a module of class `name` in `unit` (which mangles repeated names), for
+/// sequences up to `max_length`.
+torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_length,
+                                    const std::string& name,
+                                    const std::shared_ptr<torch::jit::CompilationUnit>& unit);
+
+/// `source` with the dtype names torch.long and torch.bool replaced by the ScalarType
+/// codes that Module::define understands (its resolver knows functions, not dtype constants).
+std::string with_dtype_codes(std::string source);
+
+/// Registers every parameter and buffer of `source` on `target` as attributes named by their
+/// path with '.' replaced by '_' and `prefix` in front (query.weight -> prefix + query_weight),
+/// except those under the child `exclude` (e.g. a part exported as its own module).
+void register_tensors(torch::jit::Module& target, const torch::nn::Module& source,
+                      const std::string& prefix = "", const std::string& exclude = "");
+
+}  // namespace attnzoo
