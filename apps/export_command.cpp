@@ -1,6 +1,7 @@
 // `attnzoo export`: a trained run as a TorchScript module that torch::jit::load (C++) and
-// torch.jit.load (Python) run without attnzoo. The run's config.ini, model.json and labels.txt
-// travel inside the archive as extra files.
+// torch.jit.load (Python) run without attnzoo, at any length up to the model's maximum. The run's
+// files (config.ini, model.json, labels.txt, and vocab.txt for text) travel inside the archive as
+// extra files, so `attnzoo predict --model` reads its input as the run did.
 
 #include <filesystem>
 #include <fstream>
@@ -10,9 +11,12 @@
 
 #include "apps/command.h"
 #include "apps/graph_run.h"
+#include "apps/image_run.h"
 #include "apps/run_files.h"
+#include "apps/speech_run.h"
+#include "apps/text_run.h"
 #include "models/torchscript/graph_model_script.h"
-#include "training/checkpoint.h"
+#include "models/torchscript/sequence_model_script.h"
 
 namespace attnzoo::cli {
 
@@ -27,6 +31,46 @@ std::string file_text(const fs::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+struct Exported {
+  torch::jit::Module module;
+  std::string attention, signature;
+  int64_t classes = 0;
+};
+
+Exported export_run(const std::string& dir, const std::string& kind) {
+  if (is_graph_dataset_kind(kind)) {
+    const auto run = load_graph_run(dir);
+    auto model = load_trained_graph_model(dir, run);
+    return {script_graph_model(*model, run.label_names), run.options.attention.name,
+            fmt::format("forward(x [N, {}], edge_index [2, E])", run.facts.feature_dim),
+            run.facts.num_classes};
+  }
+  if (is_image_dataset_kind(kind)) {
+    const auto run = load_image_run(dir);
+    auto model = load_trained_image_model(dir, run);
+    const auto& f = run.facts;
+    return {script_image_model(*model, run.label_names), run.options.attention.name,
+            fmt::format("forward(images [B, {}, {}, {}])", f.channels, f.height, f.width),
+            f.num_classes};
+  }
+  if (is_speech_dataset_kind(kind)) {
+    const auto run = load_speech_run(dir);
+    auto model = load_trained_speech_model(dir, run);
+    return {script_speech_model(*model, run.label_names), run.options.attention.name,
+            fmt::format("forward(frames [B, T <= {}, {}], mask [B, T])", run.facts.max_frames,
+                        run.facts.feature_dim),
+            run.facts.num_classes};
+  }
+  const auto run = load_text_run(dir);
+  auto model = load_trained_text_model(dir, run);
+  return {
+      script_text_model(*model, run.label_names, run.vocabulary.tokens()),
+      run.options.attention.name,
+      fmt::format("forward(tokens [B, n <= {}], mask [B, n]) -> [B, {}{}]", run.facts.max_positions,
+                  run.facts.labelling ? "n, " : "", run.facts.num_classes),
+      run.facts.num_classes};
 }
 
 }  // namespace
@@ -48,22 +92,17 @@ int run_export(const std::vector<std::string>& args) {
   const auto kind = config_file_value(config, "dataset");
   if (kind.empty())
     throw std::runtime_error(config + ": missing from the run directory, or without a dataset");
-  if (!is_graph_dataset_kind(kind)) {
-    throw UsageError("--run " + run_dir + ": a " + kind +
-                     " run; export handles graph runs so far (text, image and speech: planned)");
-  }
-  const auto run = load_graph_run(run_dir);
-  auto model = load_trained_graph_model(run_dir, run);
-  auto module = script_graph_model(*model, run.label_names);
+  auto exported = export_run(run_dir, kind);
   torch::jit::ExtraFilesMap extra;
-  for (const char* name : {"config.ini", "model.json", "labels.txt"})
-    extra[name] = file_text(fs::path(run_dir) / name);
+  for (const char* name : {"config.ini", "model.json", "labels.txt", "vocab.txt"}) {
+    if (std::string(name) != "vocab.txt" || fs::exists(fs::path(run_dir) / name))
+      extra[name] = file_text(fs::path(run_dir) / name);
+  }
   const std::string tmp = out + ".tmp";
-  module.save(tmp, extra);
+  exported.module.save(tmp, extra);
   fs::rename(tmp, out);  // never a half-written model
-  fmt::print("{}: {} attention, {} classes -> {} (forward(x [N, {}], edge_index [2, E]))\n",
-             run_dir, run.options.attention.name, run.facts.num_classes, out,
-             run.facts.feature_dim);
+  fmt::print("{}: {} attention, {} classes -> {} ({})\n", run_dir, exported.attention,
+             exported.classes, out, exported.signature);
   return 0;
 }
 

@@ -147,6 +147,14 @@ int train_image_model(const std::vector<std::string>& args) {
                           task.train, task.validation, task.test);
 }
 
+std::shared_ptr<ImageModelImpl> load_trained_image_model(const std::string& dir,
+                                                         const LoadedImageRun& run) {
+  auto model = build_image_model(run.options, run.facts);
+  load_checkpoint((fs::path(dir) / "best.pt").string(), *model);
+  model->eval();
+  return model;
+}
+
 Evaluation evaluate_image_run(const std::string& run_dir, const ImageDataOptions& data,
                               const TrainerOptions& trainer) {
   auto run = load_image_run(run_dir);
@@ -165,8 +173,7 @@ Evaluation evaluate_image_run(const std::string& run_dir, const ImageDataOptions
                                          examples.width(), run.facts.channels, run.facts.height,
                                          run.facts.width));
   }
-  auto model = build_image_model(run.options, run.facts);
-  load_checkpoint((fs::path(run_dir) / "best.pt").string(), *model);
+  auto model = load_trained_image_model(run_dir, run);
   model->to(trainer.device);
   return Trainer(model, trainer).evaluate(examples);
 }

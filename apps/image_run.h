@@ -48,6 +48,9 @@ struct LoadedImageRun {
   std::vector<std::string> label_names;
 };
 LoadedImageRun load_image_run(const std::string& dir);
+/// The run's model with its best checkpoint loaded, in eval mode.
+std::shared_ptr<ImageModelImpl> load_trained_image_model(const std::string& dir,
+                                                         const LoadedImageRun& run);
 
 /// `attnzoo train` for the image kinds.
 int train_image_model(const std::vector<std::string>& args);

@@ -161,6 +161,14 @@ int train_speech_model(const std::vector<std::string>& args) {
       task.train, task.validation, task.test);
 }
 
+std::shared_ptr<SpeechModelImpl> load_trained_speech_model(const std::string& dir,
+                                                           const LoadedSpeechRun& run) {
+  auto model = build_speech_model(run.options, run.facts);
+  load_checkpoint((fs::path(dir) / "best.pt").string(), *model);
+  model->eval();
+  return model;
+}
+
 Evaluation evaluate_speech_run(const std::string& run_dir, const SpeechDataOptions& data,
                                const TrainerOptions& trainer) {
   auto run = load_speech_run(run_dir);
@@ -177,8 +185,7 @@ Evaluation evaluate_speech_run(const std::string& run_dir, const SpeechDataOptio
         fmt::format("{}: an utterance has {} frames, the model takes at most {}", data.data,
                     examples.max_length(), run.facts.max_frames));
   }
-  auto model = build_speech_model(run.options, run.facts);
-  load_checkpoint((fs::path(run_dir) / "best.pt").string(), *model);
+  auto model = load_trained_speech_model(run_dir, run);
   model->to(trainer.device);
   return Trainer(model, trainer).evaluate(examples);
 }

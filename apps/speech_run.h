@@ -42,6 +42,9 @@ struct LoadedSpeechRun {
   std::vector<std::string> label_names;
 };
 LoadedSpeechRun load_speech_run(const std::string& dir);
+/// The run's model with its best checkpoint loaded, in eval mode.
+std::shared_ptr<SpeechModelImpl> load_trained_speech_model(const std::string& dir,
+                                                           const LoadedSpeechRun& run);
 
 /// `attnzoo train` for the speech kinds.
 int train_speech_model(const std::vector<std::string>& args);

@@ -150,6 +150,14 @@ LoadedTextRun load_text_run(const std::string& dir) {
   return run;
 }
 
+std::shared_ptr<TextModelImpl> load_trained_text_model(const std::string& dir,
+                                                       const LoadedTextRun& run) {
+  auto model = build_text_model(run.options, run.facts);
+  load_checkpoint((fs::path(dir) / "best.pt").string(), *model);
+  model->eval();
+  return model;
+}
+
 Evaluation evaluate_text_run(const std::string& run_dir, const TextDataOptions& data,
                              const TrainerOptions& trainer) {
   auto run = load_text_run(run_dir);
@@ -167,8 +175,7 @@ Evaluation evaluate_text_run(const std::string& run_dir, const TextDataOptions& 
         fmt::format("{}: an example has {} tokens, the model accepts at most {}", data.data,
                     examples.max_length(), run.facts.max_positions));
   }
-  auto model = build_text_model(run.options, run.facts);
-  load_checkpoint((fs::path(run_dir) / "best.pt").string(), *model);
+  auto model = load_trained_text_model(run_dir, run);
   model->to(trainer.device);
   return Trainer(model, trainer).evaluate(examples);
 }

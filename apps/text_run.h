@@ -55,6 +55,9 @@ struct LoadedTextRun {
   std::vector<std::string> label_names;
 };
 LoadedTextRun load_text_run(const std::string& dir);
+/// The run's model with its best checkpoint loaded, in eval mode.
+std::shared_ptr<TextModelImpl> load_trained_text_model(const std::string& dir,
+                                                       const LoadedTextRun& run);
 
 /// `attnzoo eval` for the text kinds: the run's best checkpoint on every example `data` names.
 Evaluation evaluate_text_run(const std::string& run_dir, const TextDataOptions& data,

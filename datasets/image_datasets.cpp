@@ -321,4 +321,26 @@ ImageDataset load_image_examples(const ImageDataOptions& options, int64_t num_cl
   return ImageDataset(pool.images, pool.labels);
 }
 
+torch::Tensor read_image_file(const ImageDataOptions& options, const std::string& path) {
+  if (options.kind == "idx") {
+    auto images = read_idx(path);
+    if (images.dims.size() != 3) {
+      throw std::runtime_error(
+          fmt::format("{}: an image file has 3 dimensions (count, rows, columns), this one has {}",
+                      path, images.dims.size()));
+    }
+    return torch::from_blob(images.values.data(),
+                            {images.dims[0], 1, images.dims[1], images.dims[2]}, torch::kUInt8)
+        .clone();
+  }
+  if (options.kind == "cifar") {
+    const auto name = fs::path(path).filename().string();
+    const auto format =
+        name == "train.bin" || name == "test.bin" ? CifarFormat::kCifar100 : CifarFormat::kCifar10;
+    return read_cifar_files({path}, format, options.coarse).images;
+  }
+  throw std::invalid_argument("unknown image dataset kind '" + options.kind + "' (expected " +
+                              image_dataset_kinds() + ")");
+}
+
 }  // namespace attnzoo

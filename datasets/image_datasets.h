@@ -91,4 +91,8 @@ ImageTask load_image_task(const ImageDataOptions& options);
 /// below `num_classes`.
 ImageDataset load_image_examples(const ImageDataOptions& options, int64_t num_classes);
 
+/// The images of one file, uint8 [N, C, H, W], for `attnzoo predict`: an IDX image file (kind
+/// idx) or a CIFAR binary batch (kind cifar; train.bin and test.bin are CIFAR-100's format).
+torch::Tensor read_image_file(const ImageDataOptions& options, const std::string& path);
+
 }  // namespace attnzoo

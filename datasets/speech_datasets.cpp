@@ -359,4 +359,9 @@ SpeechDataset load_speech_examples(const SpeechDataOptions& options,
   return featurize(utterances, all, options, ids, rate);
 }
 
+torch::Tensor wav_frames(const std::string& path, const SpeechDataOptions& options,
+                         int64_t sample_rate) {
+  return frames_of(path, options, sample_rate);
+}
+
 }  // namespace attnzoo

@@ -84,6 +84,12 @@ SpeechDataset load_speech_examples(const SpeechDataOptions& options,
                                    const std::vector<std::string>& label_names,
                                    int64_t sample_rate);
 
+/// The frames [T, F] of one WAV file as the dataset computes them (fbank, stacking, subsampling),
+/// at `sample_rate` (the run's; a file at another rate is an error unless options.resample
+/// converts it), for `attnzoo predict`.
+torch::Tensor wav_frames(const std::string& path, const SpeechDataOptions& options,
+                         int64_t sample_rate);
+
 /// Windowed-sinc resampling of `samples` from one rate to another.
 std::vector<float> resample_audio(const std::vector<float>& samples, int64_t from, int64_t to);
 

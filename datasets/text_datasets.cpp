@@ -353,6 +353,14 @@ std::vector<std::string> training_label_names(const std::vector<RawExample>& tra
   return {names.begin(), names.end()};
 }
 
+int64_t token_id(const Vocabulary& vocabulary, const std::string& token, bool word_classes) {
+  int64_t id = vocabulary.id(token);
+  if (id == Vocabulary::kUnknown && word_classes)
+    id = vocabulary.id(unknown_word_class(token));  // kUnknown for a class never seen
+  // A literal "<pad>" in the text must not become padding.
+  return id == Vocabulary::kPad ? Vocabulary::kUnknown : id;
+}
+
 class Encoder {
  public:
   Encoder(const Vocabulary& vocabulary, const std::vector<std::string>& label_names,
@@ -374,13 +382,8 @@ class Encoder {
     examples.reserve(raw.size());
     for (const auto& example : raw) {
       TokenExample encoded;
-      for (const auto& token : tokens_of(example, tokenizer_, max_tokens_, labelling_)) {
-        int64_t id = vocabulary_.id(token);
-        if (id == Vocabulary::kUnknown && word_classes_)
-          id = vocabulary_.id(unknown_word_class(token));  // kUnknown for a class never seen
-        // A literal "<pad>" in the text must not become padding.
-        encoded.tokens.push_back(id == Vocabulary::kPad ? Vocabulary::kUnknown : id);
-      }
+      for (const auto& token : tokens_of(example, tokenizer_, max_tokens_, labelling_))
+        encoded.tokens.push_back(token_id(vocabulary_, token, word_classes_));
       if (labelling_) {
         encoded.tags.reserve(encoded.tokens.size());
         for (size_t i = 0; i < encoded.tokens.size(); ++i) {
@@ -526,6 +529,26 @@ TokenDataset load_text_examples(const TextDataOptions& options, const Vocabulary
   const Encoder encoder(vocabulary, label_names, tokenizer, options, labelling,
                         "the run's label names");
   return encoder.encode(raw);
+}
+
+EncodedLine encode_text_line(const std::string& line, const TextDataOptions& options,
+                             const Vocabulary& vocabulary, bool labelling) {
+  RawExample example;
+  example.text = line;
+  if (labelling)
+    example.words = split_whitespace(line);
+  EncodedLine encoded;
+  encoded.tokens = tokens_of(example, Tokenizer(options.tokenizer, options.lowercase),
+                             options.max_tokens, labelling);
+  if (options.kind == "listops") {  // the published files' "( ... )" form, as their reader does
+    auto& t = encoded.tokens;
+    t.erase(std::remove_if(t.begin(), t.end(),
+                           [](const std::string& token) { return token == "(" || token == ")"; }),
+            t.end());
+  }
+  for (const auto& token : encoded.tokens)
+    encoded.ids.push_back(token_id(vocabulary, token, options.word_classes));
+  return encoded;
 }
 
 }  // namespace attnzoo

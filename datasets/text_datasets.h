@@ -94,4 +94,14 @@ TextTask load_text_task(const TextDataOptions& options);
 TokenDataset load_text_examples(const TextDataOptions& options, const Vocabulary& vocabulary,
                                 const std::vector<std::string>& label_names, bool labelling);
 
+/// One line of raw text as the run reads text (`options`: tokenizer, lowercase, word classes,
+/// max_tokens), for `attnzoo predict`: its tokens and their ids. For labelling the tokens are
+/// the line's whitespace-separated words, as CoNLL-U gives them.
+struct EncodedLine {
+  std::vector<std::string> tokens;
+  std::vector<int64_t> ids;
+};
+EncodedLine encode_text_line(const std::string& line, const TextDataOptions& options,
+                             const Vocabulary& vocabulary, bool labelling);
+
 }  // namespace attnzoo

@@ -25,6 +25,12 @@ Run attnzoo(const std::string& args) {
 
 using attnzoo::testing::contains;
 
+// The same with `input` on stdin.
+Run attnzoo_with_input(const std::string& input, const std::string& args) {
+  return attnzoo::testing::shell("printf '" + input + "' | " + std::string(ATTNZOO_BINARY) + " " +
+                                 args);
+}
+
 fs::path fresh_dir(const std::string& name) {
   return attnzoo::testing::fresh_dir("cli", name);
 }
@@ -164,6 +170,38 @@ TEST(Cli, EvalMeasuresARunOnOtherDataWithItsVocabulary) {
                             (dir / "other.pos").string());
   EXPECT_EQ(wrong_kind.status, 2);
   EXPECT_TRUE(contains(wrong_kind.output, "text-lines")) << wrong_kind.output;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, ExportedTextModelPredictsLikeTheRun) {
+  auto dir = fresh_dir("export_text");
+  write_text_lines_dataset(dir / "data");
+  const auto run = (dir / "run").string(), model = (dir / "model.pt").string();
+  auto train = attnzoo(std::string(kTinyTextTrain) + "--epochs 4 --model local --window 2 --data " +
+                       (dir / "data").string() + " --out " + run);
+  ASSERT_EQ(train.status, 0) << train.output;
+  auto exported = attnzoo("export --run " + run + " --out " + model);
+  ASSERT_EQ(exported.status, 0) << exported.output;
+  EXPECT_TRUE(contains(exported.output, "local attention, 2 classes")) << exported.output;
+  EXPECT_FALSE(fs::exists(model + ".tmp"));
+
+  const std::string lines = " 'good great nice' 'bad awful never-seen sad'";
+  auto by_module = attnzoo("predict --threads 1 --model " + model + lines);
+  auto by_run = attnzoo("predict --threads 1 --run " + run + lines);
+  ASSERT_EQ(by_module.status, 0) << by_module.output;
+  ASSERT_EQ(by_run.status, 0) << by_run.output;
+  EXPECT_EQ(by_module.output, by_run.output);
+  EXPECT_EQ(by_run.output, "pos\tgood great nice\nneg\tbad awful never-seen sad\n") << train.output;
+  auto from_stdin =
+      attnzoo_with_input("good great\n", "predict --threads 1 --model " + model + " -");
+  EXPECT_EQ(from_stdin.output, "pos\tgood great\n");
+
+  auto empty = attnzoo("predict --threads 1 --model " + model + " ''");
+  EXPECT_NE(empty.status, 0);
+  EXPECT_TRUE(contains(empty.output, "input line 1: no tokens")) << empty.output;
+  auto both = attnzoo("predict --model " + model + " --run " + run + " good");
+  EXPECT_EQ(both.status, 2);
+  EXPECT_TRUE(contains(both.output, "exactly one of --model and --run")) << both.output;
   fs::remove_all(dir);
 }
 

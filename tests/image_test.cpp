@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -350,6 +351,28 @@ TEST(ImageCli, TrainsOnIdxFilesAndEvaluatesTheRun) {
                                       (dir / "eval.json").string() + " --threads 1");
   ASSERT_EQ(eval.status, 0) << eval.output;
   EXPECT_TRUE(contains(eval.output, "120 examples")) << eval.output;
+
+  // Exported, the module labels images from the IDX file as the run's C++ model does.
+  const auto model = (dir / "model.pt").string();
+  auto exported = attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " export --run " + run +
+                                          " --out " + model);
+  ASSERT_EQ(exported.status, 0) << exported.output;
+  EXPECT_TRUE(contains(exported.output, "forward(images [B, 1, 8, 8])")) << exported.output;
+  const auto file = (dir / "t10k-images-idx3-ubyte").string();
+  const std::string inputs = " " + file + ":0 " + file + ":1 " + file + ":2 " + file + ":119";
+  auto by_module = attnzoo::testing::shell(std::string(ATTNZOO_BINARY) +
+                                           " predict --threads 1 --model " + model + inputs);
+  auto by_run = attnzoo::testing::shell(std::string(ATTNZOO_BINARY) +
+                                        " predict --threads 1 --run " + run + inputs);
+  ASSERT_EQ(by_module.status, 0) << by_module.output;
+  EXPECT_EQ(by_module.output, by_run.output);
+  EXPECT_TRUE(contains(by_run.output, file + ":119\t")) << by_run.output;
+  EXPECT_EQ(std::count(by_run.output.begin(), by_run.output.end(), '\n'), 4);
+  auto out_of_range = attnzoo::testing::shell(
+      std::string(ATTNZOO_BINARY) + " predict --threads 1 --model " + model + " " + file + ":120");
+  EXPECT_NE(out_of_range.status, 0);
+  EXPECT_TRUE(contains(out_of_range.output, "index 120, the file has 120 images"))
+      << out_of_range.output;
 
   auto bad = attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " train --dataset idx --data " +
                                      dir.string() + " --patch 3 --epochs 1 --threads 1 --out " +

@@ -252,6 +252,23 @@ TEST(SpeechCli, TrainsTruncatedAttentionOnFsddFilesAndEvaluates) {
                                       dir.string() + " --threads 1");
   ASSERT_EQ(eval.status, 0) << eval.output;
   EXPECT_TRUE(contains(eval.output, "48 examples")) << eval.output;
+
+  // Exported, the module labels WAV files as the run's C++ model does.
+  const auto model = (dir / "model.pt").string();
+  auto exported = attnzoo::testing::shell(binary + " export --run " + run + " --out " + model);
+  ASSERT_EQ(exported.status, 0) << exported.output;
+  std::string inputs;
+  for (const char* name : {"0_ann_3.wav", "1_ann_5.wav", "2_ann_7.wav"})
+    inputs += " " + (dir / name).string();
+  auto by_module =
+      attnzoo::testing::shell(binary + " predict --threads 1 --model " + model + inputs);
+  auto by_run = attnzoo::testing::shell(binary + " predict --threads 1 --run " + run + inputs);
+  ASSERT_EQ(by_module.status, 0) << by_module.output;
+  EXPECT_EQ(by_module.output, by_run.output);
+  EXPECT_TRUE(contains(by_run.output, "0_ann_3.wav\t")) << by_run.output;
+  auto missing = attnzoo::testing::shell(binary + " predict --model " + model + " nothing.wav");
+  EXPECT_NE(missing.status, 0);
+  EXPECT_TRUE(contains(missing.output, "nothing.wav")) << missing.output;
 }
 
 }  // namespace
