@@ -58,16 +58,29 @@ Exported export_run(const std::string& dir, const std::string& kind) {
   if (is_speech_dataset_kind(kind)) {
     const auto run = load_speech_run(dir);
     auto model = load_trained_speech_model(dir, run);
-    return {script_speech_model(*model, run.label_names), run.options.attention.name,
+    auto module = script_speech_model(*model, run.label_names);
+    // What turns a WAV file into the frames forward() takes (../shared/specs/speech-frames.md).
+    const auto& d = run.options.data;
+    for (const auto& [name, value] :
+         {std::pair<const char*, int64_t>{"sample_rate", run.facts.sample_rate},
+          {"num_mel_bins", d.num_mel_bins},
+          {"stack", d.stack},
+          {"subsample", d.subsample}}) {
+      module.register_attribute(name, c10::IntType::get(), value);
+    }
+    return {module, run.options.attention.name,
             fmt::format("forward(frames [B, T <= {}, {}], mask [B, T])", run.facts.max_frames,
                         run.facts.feature_dim),
             run.facts.num_classes};
   }
   const auto run = load_text_run(dir);
   auto model = load_trained_text_model(dir, run);
+  auto module = script_text_model(*model, run.label_names, run.vocabulary.tokens());
+  // How a line becomes tokens (datasets/tokenizer.h); vocab.txt and config.ini say the rest.
+  module.register_attribute("tokenizer", c10::StringType::get(), run.options.data.tokenizer);
+  module.register_attribute("lowercase", c10::BoolType::get(), run.options.data.lowercase);
   return {
-      script_text_model(*model, run.label_names, run.vocabulary.tokens()),
-      run.options.attention.name,
+      module, run.options.attention.name,
       fmt::format("forward(tokens [B, n <= {}], mask [B, n]) -> [B, {}{}]", run.facts.max_positions,
                   run.facts.labelling ? "n, " : "", run.facts.num_classes),
       run.facts.num_classes};

@@ -184,6 +184,9 @@ TEST(Cli, ExportedTextModelPredictsLikeTheRun) {
   ASSERT_EQ(exported.status, 0) << exported.output;
   EXPECT_TRUE(contains(exported.output, "local attention, 2 classes")) << exported.output;
   EXPECT_FALSE(fs::exists(model + ".tmp"));
+  auto module = torch::jit::load(model);
+  EXPECT_EQ(module.attr("tokenizer").toStringRef(), "words");
+  EXPECT_EQ(module.attr("vocabulary").toListRef().size(), 48u);
 
   const std::string lines = " 'good great nice' 'bad awful never-seen sad'";
   auto by_module = attnzoo("predict --threads 1 --model " + model + lines);

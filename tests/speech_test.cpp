@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include <gtest/gtest.h>
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include "datasets/speech/fbank.h"
@@ -257,6 +258,9 @@ TEST(SpeechCli, TrainsTruncatedAttentionOnFsddFilesAndEvaluates) {
   const auto model = (dir / "model.pt").string();
   auto exported = attnzoo::testing::shell(binary + " export --run " + run + " --out " + model);
   ASSERT_EQ(exported.status, 0) << exported.output;
+  auto module = torch::jit::load(model);
+  EXPECT_EQ(module.attr("sample_rate").toInt(), 8000);
+  EXPECT_EQ(module.attr("num_mel_bins").toInt(), 40);
   std::string inputs;
   for (const char* name : {"0_ann_3.wav", "1_ann_5.wav", "2_ann_7.wav"})
     inputs += " " + (dir / name).string();
