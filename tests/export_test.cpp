@@ -194,3 +194,28 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_TRUE(contains(run.output, "labels ['A', 'B', 'C', 'D']")) << run.output;
 }
+
+// The exported sparse variants keep the sparse computation: at 60,000 tokens a dense score
+// matrix of the two heads would take 28.8 GB, the exported layers need a few MB, and they still
+// equal the C++ model (whose kernel takes its fused path at this length).
+TEST(SequenceExport, SparseVariantsStaySparseAtLongLengths) {
+  const int64_t n = 60000;
+  torch::NoGradGuard no_grad;
+  for (const auto& variant : sequence_variants()) {
+    if (variant == "vanilla" || variant == "multihead")
+      continue;
+    auto config = small_config(variant);
+    config.kernel_block = 0;
+    config.stride = 1000;  // the strided part has n / stride keys per query
+    config.block_size = 128;
+    torch::manual_seed(6);
+    auto model = SpeechModel(SpeechModelOptions(5, 3, small_encoder(config, 1)).max_length(n));
+    model->eval();
+    auto loaded = script_speech_model(*model, {"x", "y", "z"});
+    auto frames = torch::randn({1, n, 5});
+    auto mask = lengths_to_mask({n - 7}, n);
+    EXPECT_LE(max_abs_diff(loaded.forward({frames, mask}).toTensor(), model->forward(frames, mask)),
+              1e-5)
+        << variant;
+  }
+}
