@@ -150,6 +150,16 @@ TEST(Cifar, ReadsBothFormatsAndRefusesBadFiles) {
   EXPECT_EQ(coarse.labels, (std::vector<int64_t>{17, 18, 19}));
   EXPECT_EQ(fine.pixels[2 * 3072 + 10], (10 * 3 + 2) % 256);
 
+  // predict's reader: a file's images as [N, 3, 32, 32]; test.bin and train.bin are CIFAR-100's.
+  ImageDataOptions cifar;
+  cifar.kind = "cifar";
+  auto images = read_image_file(cifar, (dir / "ten.bin").string());
+  EXPECT_EQ(images.sizes(), (std::vector<int64_t>{3, 3, 32, 32}));
+  EXPECT_EQ(images[1][1][0][5].item<int64_t>(), (1024 + 5 + 1) % 256);
+  write_bytes(dir / "test.bin", hundred);
+  EXPECT_EQ(read_image_file(cifar, (dir / "test.bin").string())[2][0][0][10].item<int64_t>(),
+            (10 * 3 + 2) % 256);
+
   write_bytes(dir / "short.bin", {ten.begin(), ten.end() - 1});
   auto label = ten;
   label[3073] = 10;  // record 1
