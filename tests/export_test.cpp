@@ -81,6 +81,20 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
     python.emplace_back(path, (dir / (name + "_cases.pt")).string());
     return torch::jit::load(path);
   };
+  // Token batches of every length of text_lengths(), in C++ and recorded for Python.
+  auto check_text = [&](TextModelImpl& model, torch::jit::Module& loaded, const std::string& what) {
+    attnzoo::testing::ExportCases cases;
+    for (const auto& l : text_lengths()) {
+      auto tokens =
+          torch::randint(0, 30, {static_cast<int64_t>(l.real.size()), l.padded()}, torch::kLong);
+      auto mask = lengths_to_mask(l.real, l.padded());
+      auto expected = model.forward(tokens, mask);
+      auto out = loaded.forward({tokens, mask}).toTensor();
+      EXPECT_LE(max_abs_diff(out, expected), 1e-5) << what << " n=" << l.padded();
+      cases.add({tokens, mask}, expected);
+    }
+    cases.save(python.back().second);
+  };
   torch::NoGradGuard no_grad;
   for (const auto& variant : sequence_variants()) {
     // Text classification with a [CLS] token: dot scores, softmax, two layers.
@@ -91,17 +105,7 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
       model->eval();
       auto loaded =
           save_and_load(script_text_model(*model, {"a", "b", "c"}, {}), variant + "_text");
-      attnzoo::testing::ExportCases cases;
-      for (const auto& l : text_lengths()) {
-        auto tokens =
-            torch::randint(0, 30, {static_cast<int64_t>(l.real.size()), l.padded()}, torch::kLong);
-        auto mask = lengths_to_mask(l.real, l.padded());
-        auto expected = model->forward(tokens, mask);
-        auto out = loaded.forward({tokens, mask}).toTensor();
-        EXPECT_LE(max_abs_diff(out, expected), 1e-5) << variant << " text n=" << l.padded();
-        cases.add({tokens, mask}, expected);
-      }
-      cases.save(python.back().second);
+      check_text(*model, loaded, variant + " text");
       auto too_long = message_of([&] {
         loaded.forward({torch::zeros({1, 41}, torch::kLong), torch::ones({1, 41}, torch::kBool)});
       });
@@ -124,17 +128,7 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
       model->eval();
       auto loaded = save_and_load(script_text_model(*model, {"A", "B", "C", "D"}, {}),
                                   variant + "_labelling");
-      attnzoo::testing::ExportCases cases;
-      for (const auto& l : text_lengths()) {
-        auto tokens =
-            torch::randint(0, 30, {static_cast<int64_t>(l.real.size()), l.padded()}, torch::kLong);
-        auto mask = lengths_to_mask(l.real, l.padded());
-        auto expected = model->forward(tokens, mask);
-        auto out = loaded.forward({tokens, mask}).toTensor();
-        EXPECT_LE(max_abs_diff(out, expected), 1e-5) << variant << " labelling n=" << l.padded();
-        cases.add({tokens, mask}, expected);
-      }
-      cases.save(python.back().second);
+      check_text(*model, loaded, variant + " labelling");
     }
     // Speech, mean pooling, automatic kernel blocks, and one utterance long enough for the
     // kernel's fused path (C++) against the exported general path.
