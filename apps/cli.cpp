@@ -119,7 +119,9 @@ po::options_description attention_options(AttentionConfig& config) {
       ("pattern-seed", po::value<uint64_t>(&config.pattern_seed)->default_value(config.pattern_seed),
        "bigbird: seed of the random blocks")
       ("kernel-block", po::value<int64_t>(&config.kernel_block)->default_value(config.kernel_block),
-       "truncated, local, stride, longformer: kernel block size (0: automatic; speed only)");
+       "truncated, local, stride, longformer: kernel block size (0: automatic; speed only)")
+      ("conv-kernel", po::value<int64_t>(&config.conv_kernel)->default_value(config.conv_kernel),
+       "cnn: convolution kernel size (odd; k x k patches on images)");
   // clang-format on
   return options;
 }

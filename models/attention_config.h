@@ -43,6 +43,12 @@ struct AttentionConfig {
   uint64_t pattern_seed = 0;
   /// gat: slope of the LeakyReLU on the additive scores.
   double negative_slope = 0.2;
+  /// cnn: the convolution's kernel size (odd).
+  int64_t conv_kernel = 3;
+  /// cnn: set by the image model, whose patch tokens are a grid this wide after grid_offset
+  /// leading tokens ([CLS]), so the convolution is 2-D there (0: a 1-D sequence).
+  int64_t grid_width = 0;
+  int64_t grid_offset = 0;
   /// truncated, local, stride, global, longformer: the kernel's block size (0: automatic). It
   /// changes speed and memory, never the result.
   int64_t kernel_block = 0;

@@ -48,7 +48,12 @@ ImageModelImpl::ImageModelImpl(const ImageModelOptions& options_) : options(opti
     torch::nn::init::normal_(cls, 0.0, 0.02);
   }
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
-  encoder = register_module("encoder", Encoder(options.encoder()));
+  // Token mixers that can use the patch grid (cnn) learn where it is; attention ignores it.
+  auto encoder_options = options.encoder();
+  auto& mixing = encoder_options.layer().attention();
+  mixing.grid_width = cols;
+  mixing.grid_offset = options.pooling() == Pooling::kCls ? 1 : 0;
+  encoder = register_module("encoder", Encoder(encoder_options));
   head = register_module("head", torch::nn::Linear(d, options.num_classes()));
 }
 

@@ -12,6 +12,8 @@
 #include "models/attention/self_attention.h"
 #include "models/attention/stride_attention.h"
 #include "models/attention/truncated_attention.h"
+#include "models/baselines/bilstm_mixer.h"
+#include "models/baselines/convolution_mixer.h"
 
 namespace attnzoo {
 
@@ -80,6 +82,17 @@ std::shared_ptr<AttentionLayerImpl> make_bigbird(const AttentionConfig& c) {
                                                     .seed(c.pattern_seed));
 }
 
+std::shared_ptr<AttentionLayerImpl> make_cnn(const AttentionConfig& c) {
+  return std::make_shared<ConvolutionMixerImpl>(ConvolutionMixerOptions(c.d_model)
+                                                    .kernel_size(c.conv_kernel)
+                                                    .grid_width(c.grid_width)
+                                                    .grid_offset(c.grid_offset));
+}
+
+std::shared_ptr<AttentionLayerImpl> make_lstm(const AttentionConfig& c) {
+  return std::make_shared<BiLstmMixerImpl>(BiLstmMixerOptions(c.d_model));
+}
+
 template <typename Layer>
 std::shared_ptr<GraphAttentionLayerImpl> make_graph_layer(const AttentionConfig& c,
                                                           const GraphAttentionOptions& shape) {
@@ -106,6 +119,9 @@ const std::vector<AttentionEntry>& attention_registry() {
        make_longformer, nullptr},
       {"bigbird", "BigBird ITC: 3-block window, global blocks and seeded random blocks",
        make_bigbird, nullptr},
+      {"cnn", "baseline: convolution over neighbouring tokens (1-D; 2-D over image patches)",
+       make_cnn, nullptr},
+      {"lstm", "baseline: bidirectional LSTM over the sequence", make_lstm, nullptr},
       {"gat", "graph: GAT additive scores LeakyReLU(a^T [Wh_i || Wh_j]) along the edges", nullptr,
        make_graph_layer<GatAttentionImpl>},
       {"graph", "graph: scaled dot-product multi-head attention along the edges only", nullptr,

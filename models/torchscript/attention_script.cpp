@@ -9,6 +9,8 @@
 #include "models/attention/multi_head_attention.h"
 #include "models/attention/self_attention.h"
 #include "models/attention/sparse_attention.h"
+#include "models/baselines/bilstm_mixer.h"
+#include "models/baselines/convolution_mixer.h"
 
 namespace attnzoo {
 
@@ -245,6 +247,51 @@ def forward(self, x: Tensor, mask: Tensor) -> Tensor:
     return torch.linear(self.merge(out), self.output_weight, self.output_bias)
 )JIT";
 
+// The baselines (models/baselines), as their C++ forward computes them.
+const char* kConvolution1d = R"JIT(
+def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+    self.check(x, mask)
+    h = x * mask.unsqueeze(-1).to(x.dtype)
+    return torch.conv1d(h.transpose(1, 2), self.weight, self.bias, [1], [{half}]).transpose(1, 2)
+)JIT";
+
+const char* kConvolution2d = R"JIT(
+def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+    self.check(x, mask)
+    h = x * mask.unsqueeze(-1).to(x.dtype)
+    b = x.size(0)
+    d = x.size(2)
+    cells = x.size(1) - {offset}
+    grid = h[:, {offset}:].reshape(b, cells // {width}, {width}, d).permute(0, 3, 1, 2)
+    out = torch.conv2d(grid, self.weight, self.bias, [1, 1], [{half}, {half}])
+    out = out.permute(0, 2, 3, 1).reshape(b, cells, d)
+    if {offset} > 0:
+        centre = self.weight[:, :, {half}, {half}]
+        out = torch.cat([torch.linear(h[:, :{offset}], centre, self.bias), out], 1)
+    return out
+)JIT";
+
+const char* kBiLstm = R"JIT(
+def run_lstm(self, x: Tensor, params: List[Tensor]) -> Tensor:
+    state = torch.zeros([1, x.size(0), x.size(2) // 2], dtype=x.dtype, device=x.device)
+    return torch.lstm(x, [state, state], params, True, 1, 0.0, False, False, True)[0]
+
+def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+    self.check(x, mask)
+    b = x.size(0)
+    n = x.size(1)
+    d = x.size(2)
+    ahead = self.run_lstm(x, [self.forward_lstm_weight_ih_l0, self.forward_lstm_weight_hh_l0,
+                              self.forward_lstm_bias_ih_l0, self.forward_lstm_bias_hh_l0])
+    t = torch.arange(n, dtype=torch.long, device=x.device).view(1, n).expand(b, n)
+    length = mask.sum(1, keepdim=True).to(torch.long)
+    order = torch.where(t < length, length - 1 - t, t).unsqueeze(-1)
+    back = self.run_lstm(x.gather(1, order.expand(b, n, d)),
+                         [self.backward_lstm_weight_ih_l0, self.backward_lstm_weight_hh_l0,
+                          self.backward_lstm_bias_ih_l0, self.backward_lstm_bias_hh_l0])
+    return torch.cat([ahead, back.gather(1, order.expand(b, n, d // 2))], 2)
+)JIT";
+
 // Linear layers without bias get a zero one, so that one source serves both.
 void add_missing_biases(torch::jit::Module& module, const torch::nn::Module& layer) {
   for (const auto& item : layer.named_modules("", /*include_self=*/false)) {
@@ -306,7 +353,19 @@ torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_lengt
   Normalization normalization = Normalization::kSoftmax;
   bool has_output = true;
   auto* sparse = dynamic_cast<SparseAttentionImpl*>(&layer);
-  if (auto* mha = dynamic_cast<MultiHeadAttentionImpl*>(&layer)) {
+  std::string baseline;
+  if (auto* conv = dynamic_cast<ConvolutionMixerImpl*>(&layer)) {
+    const auto& o = conv->options;
+    d_model = o.d_model();
+    baseline =
+        o.grid_width() > 0
+            ? fmt::format(kConvolution2d, fmt::arg("offset", o.grid_offset()),
+                          fmt::arg("width", o.grid_width()), fmt::arg("half", o.kernel_size() / 2))
+            : fmt::format(kConvolution1d, fmt::arg("half", o.kernel_size() / 2));
+  } else if (auto* lstm = dynamic_cast<BiLstmMixerImpl*>(&layer)) {
+    d_model = lstm->options.d_model();
+    baseline = kBiLstm;
+  } else if (auto* mha = dynamic_cast<MultiHeadAttentionImpl*>(&layer)) {
     const auto& o = mha->options;
     d_model = o.d_model();
     heads = o.heads();
@@ -319,7 +378,7 @@ torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_lengt
     score = o.score();
     normalization = o.normalization();
     has_output = false;
-  } else {
+  } else if (baseline.empty()) {
     TORCH_CHECK(false, "export: no TorchScript form for the attention layer ", layer.name());
   }
   module.register_attribute("d_model", c10::IntType::get(), d_model);
@@ -330,7 +389,9 @@ torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_lengt
 
   std::string source = kCommon;
   source += score == Score::kDot ? kDotScore : kAdditiveScore;
-  if (sparse == nullptr) {
+  if (!baseline.empty()) {
+    source += baseline;
+  } else if (sparse == nullptr) {
     // Multi-head layers mix the heads with W^o; the single-head textbook layer has none.
     const auto merged = std::string("self.merge(torch.matmul(weights, v))");
     source +=
