@@ -235,6 +235,13 @@ po::options_description trainer_options(TrainerOptions& trainer) {
        "stop this invocation after N epochs; --resume continues (0: no limit)")
       ("batch-size", po::value<int64_t>(&trainer.batch_size)->default_value(trainer.batch_size),
        "batch size")
+      ("max-steps", po::value<int64_t>(&trainer.max_steps)->default_value(0),
+       "budget: stop after N optimizer steps; the schedule spans them (0: --epochs decides)")
+      ("max-minutes", po::value<double>()->default_value(0.0, "0")
+           ->notifier([&trainer](double minutes) { trainer.max_seconds = minutes * 60.0; }),
+       "budget: stop once training has taken M minutes (0: none)")
+      ("train-fraction", po::value<double>(&trainer.train_fraction)->default_value(1.0, "1"),
+       "train on this seeded fraction of the training split (0 < f <= 1)")
       ("lr", po::value<double>(&trainer.lr)->default_value(trainer.lr, fmt::format("{}", trainer.lr)),
        "peak learning rate")
       ("weight-decay", po::value<double>(&trainer.weight_decay)

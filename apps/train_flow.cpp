@@ -24,6 +24,13 @@ int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerO
                      int threads, const std::string& model_line, const BatchSource& train,
                      const BatchSource& validation, const BatchSource& test,
                      const std::string& test_note) {
+  if (!(trainer.train_fraction > 0 && trainer.train_fraction <= 1)) {
+    throw UsageError(
+        fmt::format("--train-fraction {}: expected a fraction in (0, 1]", trainer.train_fraction));
+  }
+  if (trainer.train_fraction < 1 && train.size() == 1) {
+    throw UsageError("--train-fraction: the training split is one graph, trained full batch");
+  }
   fmt::print("model: {}, {} parameters; {} ({} threads)\n", model_line, count_parameters(*model),
              trainer.device.str(), threads);
   std::fflush(stdout);  // before the progress bar starts on stderr

@@ -39,4 +39,24 @@ class BatchSource {
   virtual Batch batch(const std::vector<int64_t>& indices) const = 0;
 };
 
+/// Some examples of another source, by index (the other source must outlive it).
+class SubsetSource : public BatchSource {
+ public:
+  SubsetSource(const BatchSource& base, std::vector<int64_t> indices)
+      : base_(base), indices_(std::move(indices)) {}
+  int64_t size() const override { return static_cast<int64_t>(indices_.size()); }
+  int64_t length(int64_t index) const override { return base_.length(indices_[index]); }
+  Batch batch(const std::vector<int64_t>& indices) const override {
+    std::vector<int64_t> picked;
+    picked.reserve(indices.size());
+    for (auto i : indices)
+      picked.push_back(indices_[i]);
+    return base_.batch(picked);
+  }
+
+ private:
+  const BatchSource& base_;
+  std::vector<int64_t> indices_;
+};
+
 }  // namespace attnzoo

@@ -193,6 +193,51 @@ TEST(Trainer, WritesRunDirectory) {
   fs::remove_all(dir);
 }
 
+// Records which examples each training batch held.
+class CountingModel : public TaskModelImpl {
+ public:
+  CountingModel() { weight = register_parameter("weight", torch::zeros({2})); }
+  torch::Tensor forward(const Batch& batch) override {
+    if (is_training())
+      seen.push_back(batch.inputs.select(1, 0).clone());
+    return weight.unsqueeze(0).expand({batch.size(), 2});
+  }
+  torch::Tensor weight;
+  std::vector<torch::Tensor> seen;
+};
+
+TEST(Trainer, StepBudgetStopsTheRunAndTrainFractionTrainsOnASeededPart) {
+  auto data = random_dataset(40, 10, 2, 7);
+  TrainerOptions options;
+  options.epochs = 50;
+  options.batch_size = 4;
+  options.log_every = 1000000;
+  options.max_steps = 13;  // one whole epoch (10 steps) and 3 steps of the second
+  auto model = std::make_shared<CountingModel>();
+  auto result = Trainer(model, options).fit(data, data, &data);
+  EXPECT_EQ(result.steps, 13);
+  EXPECT_EQ(result.epochs_run, 2);  // the second ends early, with its validation pass
+  EXPECT_EQ(model->seen.size(), 13u);
+
+  options.max_steps = 0;
+  options.epochs = 3;
+  options.train_fraction = 0.25;
+  auto part = std::make_shared<CountingModel>();
+  result = Trainer(part, options).fit(data, data, &data);
+  EXPECT_EQ(result.steps, 9);  // 10 of the 40 examples: 3 batches an epoch
+  std::set<int64_t> first_tokens;
+  for (const auto& batch : part->seen) {
+    for (int64_t i = 0; i < batch.size(0); ++i)
+      first_tokens.insert(batch[i].item<int64_t>());
+  }
+  EXPECT_LE(first_tokens.size(), 10u);  // every epoch draws from the same 10 examples
+  auto again = std::make_shared<CountingModel>();
+  Trainer(again, options).fit(data, data, &data);
+  ASSERT_EQ(again->seen.size(), part->seen.size());
+  for (size_t i = 0; i < again->seen.size(); ++i)
+    EXPECT_TRUE(torch::equal(again->seen[i], part->seen[i])) << "batch " << i;  // seeded
+}
+
 TEST(Trainer, ResumedRunEndsLikeAnUninterruptedOne) {
   auto data = random_dataset(40, 10, 3, 5);
   auto validation = random_dataset(12, 10, 3, 6);

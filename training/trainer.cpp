@@ -2,11 +2,14 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <optional>
+#include <random>
 #include <stdexcept>
 
 #include <fmt/core.h>
@@ -160,9 +163,22 @@ Evaluation Trainer::evaluate(const BatchSource& data) {
   return result;
 }
 
-TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation,
+TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& validation,
                          const BatchSource* test) {
-  TORCH_CHECK(train.size() > 0, "the training split is empty");
+  TORCH_CHECK(all_train.size() > 0, "the training split is empty");
+  TORCH_CHECK(options_.train_fraction > 0 && options_.train_fraction <= 1,
+              "train fraction must be in (0, 1], got ", options_.train_fraction);
+  // A seeded part of the training split: the first examples of a seeded permutation.
+  const auto kept = std::max<int64_t>(
+      1, std::llround(options_.train_fraction * static_cast<double>(all_train.size())));
+  std::vector<int64_t> part(static_cast<size_t>(all_train.size()));
+  std::iota(part.begin(), part.end(), 0);
+  std::mt19937_64 shuffle(options_.seed * 7919 + 17);
+  std::shuffle(part.begin(), part.end(), shuffle);
+  part.resize(static_cast<size_t>(kept));
+  std::sort(part.begin(), part.end());
+  const SubsetSource subset(all_train, part);
+  const BatchSource& train = options_.train_fraction < 1 ? subset : all_train;
   TORCH_CHECK(validation.size() > 0, "the validation split is empty");
   const bool has_dir = !options_.out_dir.empty();
   TORCH_CHECK(has_dir || !options_.resume, "resuming needs the run directory");
@@ -177,7 +193,9 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   auto& optimizer = *optimizer_ptr;
 
   const int64_t steps_per_epoch = (train.size() + options_.batch_size - 1) / options_.batch_size;
-  const int64_t total_steps = steps_per_epoch * options_.epochs;
+  const int64_t total_steps = options_.max_steps > 0
+                                  ? std::min(steps_per_epoch * options_.epochs, options_.max_steps)
+                                  : steps_per_epoch * options_.epochs;
   const auto warmup = static_cast<int64_t>(options_.warmup_fraction * total_steps);
 
   TrainingState state;
@@ -197,8 +215,16 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
   const double previous_seconds = state.train_seconds;
   int64_t epochs_this_run = 0;
   bool early_stop = false;
+  // The budget (--max-steps, --max-minutes) ends the epoch under way and the run.
+  const auto budget_spent = [&] {
+    return (options_.max_steps > 0 && state.step >= options_.max_steps) ||
+           (options_.max_seconds > 0 &&
+            previous_seconds + seconds_since(start) >= options_.max_seconds);
+  };
+  bool budget_stop = budget_spent();
 
-  for (int64_t epoch = state.epoch + 1; epoch <= options_.epochs && !early_stop; ++epoch) {
+  for (int64_t epoch = state.epoch + 1; epoch <= options_.epochs && !early_stop && !budget_stop;
+       ++epoch) {
     if (options_.stop_after_epochs > 0 && epochs_this_run == options_.stop_after_epochs) {
       result.finished = false;
       break;
@@ -246,6 +272,10 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
                    {"loss", loss_value},
                    {"lr", lr}});
       }
+      if (budget_spent()) {
+        budget_stop = true;
+        break;
+      }
     }
     const double train_loss = loss_sum / std::max<int64_t>(1, examples);
     auto val = evaluate(validation);
@@ -287,6 +317,10 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
                  to_string(options_.early_stopping), options_.patience);
       early_stop = true;
     }
+    if (budget_stop) {
+      fmt::print(stderr, "budget reached after {} steps, {:.1f} s: stopping\n", state.step,
+                 previous_seconds + seconds_since(start));
+    }
     if (has_dir) {
       state.rng_state = compat::cpu_rng_state();
       state.train_seconds = previous_seconds + seconds_since(start);
@@ -321,6 +355,7 @@ TrainResult Trainer::fit(const BatchSource& train, const BatchSource& validation
                        {"best_epoch", result.best_epoch},
                        {"epochs_run", result.epochs_run},
                        {"steps", result.steps},
+                       {"train_examples", train.size()},
                        {"params", result.params},
                        {"train_seconds", result.train_seconds},
                        {"peak_rss_bytes", result.peak_rss_bytes}};

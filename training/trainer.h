@@ -63,6 +63,13 @@ struct TrainerOptions {
   bool resume = false;
   /// Stop this invocation after this many epochs (0: no limit); the run can be resumed later.
   int64_t stop_after_epochs = 0;
+  /// Budget: stop after this many optimizer steps (0: none); the learning-rate schedule spans
+  /// the budget. The epoch under way ends there, with its validation pass.
+  int64_t max_steps = 0;
+  /// Budget: stop once training has taken this many seconds (0: none), after the step under way.
+  double max_seconds = 0.0;
+  /// Train on a seeded part of the training split, this fraction of its examples (at least one).
+  double train_fraction = 1.0;
   /// Extra fields written into final.json (e.g. model and dataset names).
   std::vector<std::pair<std::string, std::string>> tags;
 };
