@@ -67,18 +67,6 @@ struct BenchSettings {
   AttentionShape shape(int64_t n) const { return {batch, n, attention.heads, head_dim}; }
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty())
-      items.push_back(item);
-  }
-  return items;
-}
-
 std::vector<int64_t> parse_lengths(const std::string& text) {
   std::vector<int64_t> lengths;
   for (const auto& item : split_list(text)) {

@@ -19,6 +19,7 @@ int run_bench(const std::vector<std::string>& args);
 int run_patterns(const std::vector<std::string>& args);
 int run_export(const std::vector<std::string>& args);
 int run_predict(const std::vector<std::string>& args);
+int run_compare(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -27,11 +28,25 @@ const std::vector<Command>& commands() {
       {"eval", "measure a trained run on another dataset of the same kind", run_eval},
       {"bench", "time attention variants against dense and torch-mha, with peak memory", run_bench},
       {"patterns", "draw each sparse variant's allowed (query, key) pairs as PNG", run_patterns},
-      {"export", "write a trained run as TorchScript (graph runs so far)", run_export},
-      {"predict", "label new input with an exported model or a run (graph runs so far)",
+      {"compare", "train several variants on one dataset under one budget: table and plots",
+       run_compare},
+      {"export", "write a trained run as TorchScript for C++ and Python", run_export},
+      {"predict", "label new input (text, WAV, images, graphs) with an exported model or a run",
        run_predict},
   };
   return table;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty())
+      items.push_back(item);
+  }
+  return items;
 }
 
 bool parse(const std::string& command, const std::string& usage, po::options_description& options,

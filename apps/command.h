@@ -37,6 +37,9 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
            const std::vector<std::string>& args, po::variables_map& vm,
            const po::positional_options_description* positional = nullptr);
 
+/// The items of a comma-separated list, surrounding spaces and empty items dropped.
+std::vector<std::string> split_list(const std::string& text);
+
 /// The options every attention variant understands (--attention, --d-model, --heads, ...).
 po::options_description attention_options(AttentionConfig& config);
 /// The options of the graph variants (--model, --d-model, --heads, --attention-dropout,

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/test_util.h"
 
@@ -205,6 +207,59 @@ TEST(Cli, ExportedTextModelPredictsLikeTheRun) {
   auto both = attnzoo("predict --model " + model + " --run " + run + " good");
   EXPECT_EQ(both.status, 2);
   EXPECT_TRUE(contains(both.output, "exactly one of --model and --run")) << both.output;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, CompareTrainsEachVariantUnderOneBudgetAndResumes) {
+  auto dir = fresh_dir("compare");
+  const std::string compare =
+      "compare --dataset listops --models multihead,cnn --seeds 2 --budget-steps 4 "
+      "--train-fraction 0.5,1 --train-size 48 --val-size 16 --test-size 16 --d-model 16 "
+      "--heads 2 --layers 1 --batch-size 8 --min-length 5 --max-length 20 --threads 1 --out " +
+      dir.string();
+  auto first = attnzoo(compare);
+  ASSERT_EQ(first.status, 0) << first.output;
+  EXPECT_TRUE(contains(first.output, "compare [8/8] cnn (fraction 1, seed 1)")) << first.output;
+  const auto csv = read_file(dir / "results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;  // header + 2 x 2 rows
+  EXPECT_TRUE(contains(csv, "model,train_fraction,train_examples,seeds,params,test_accuracy_mean"))
+      << csv;
+  EXPECT_TRUE(contains(csv, "cnn,0.5,24,2,")) << csv;
+  for (const char* seed : {"0", "1"}) {
+    std::ifstream final_file(dir / "runs" / (std::string("multihead_f1_s") + seed) / "final.json");
+    const auto final_json = nlohmann::json::parse(final_file);
+    EXPECT_EQ(final_json["steps"], 4);  // the budget
+    EXPECT_EQ(final_json["train_examples"], 48);
+  }
+  EXPECT_TRUE(contains(read_file(dir / "results.md"), "| cnn | 0.5 (24) |"));
+
+  // Run again: every run is finished, so none is trained again and the table is the same.
+  const auto before = fs::last_write_time(dir / "runs" / "cnn_f1_s0" / "final.json");
+  auto second = attnzoo(compare);
+  ASSERT_EQ(second.status, 0) << second.output;
+  EXPECT_EQ(fs::last_write_time(dir / "runs" / "cnn_f1_s0" / "final.json"), before);
+  EXPECT_EQ(read_file(dir / "results.csv"), csv);
+
+  if (attnzoo::testing::shell("/usr/bin/python3 -c 'import matplotlib'").status == 0) {
+    auto plot = attnzoo::testing::shell("/usr/bin/python3 " + std::string(ATTNZOO_SOURCE_DIR) +
+                                        "/scripts/plot_compare.py " + dir.string());
+    EXPECT_EQ(plot.status, 0) << plot.output;
+    EXPECT_TRUE(fs::file_size(dir / "accuracy_vs_time.png") > 1000);
+    EXPECT_TRUE(fs::file_size(dir / "accuracy_vs_fraction.png") > 1000);
+  }
+
+  auto failing = attnzoo(
+      "compare --dataset listops --models cnn,nonexistent --budget-steps 2 "
+      "--train-size 48 --val-size 16 --test-size 16 --d-model 16 --layers 1 "
+      "--threads 1 --out " +
+      (dir / "bad").string());
+  EXPECT_EQ(failing.status, 1) << failing.output;
+  EXPECT_TRUE(contains(failing.output, "nonexistent (fraction 1, seed 0): FAILED"))
+      << failing.output;
+  EXPECT_TRUE(contains(read_file(dir / "bad" / "results.csv"), "\ncnn,1,")) << failing.output;
+  auto own = attnzoo("compare --dataset listops --models cnn --seed 3 --out " + dir.string());
+  EXPECT_EQ(own.status, 2);
+  EXPECT_TRUE(contains(own.output, "--seed: compare sets it for each run")) << own.output;
   fs::remove_all(dir);
 }
 

@@ -1,0 +1,331 @@
+// `attnzoo compare`: trains several variants on one dataset with the same data, seeds and budget,
+// each run an `attnzoo train` of its own (a child process, so that peak memory is each run's),
+// and writes the table: results.csv, results.json and results.md, one row per variant and train
+// fraction. Finished runs (with final.json) are kept, so an interrupted comparison resumes.
+// scripts/plot_compare.py draws the plots from results.csv.
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "apps/command.h"
+#include "apps/run_files.h"
+#include "datasets/text/text_file.h"
+#include "training/checkpoint.h"
+#include "training/progress.h"
+
+namespace attnzoo::cli {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+// Runs this executable with `args` (args[0] included), its output going to `log`; the exit
+// status (-1 when it could not run or was killed).
+int run_logged(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<char*> argv;
+  for (const auto& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0)
+    throw std::runtime_error(log.string() + ": cannot write the run's log");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fd);
+    return -1;
+  }
+  if (pid == 0) {  // only async-signal-safe calls until exec
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  close(fd);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The last non-empty line of a file: a failed run's reason.
+std::string last_line(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.find_first_not_of(" \r") != std::string::npos)
+      last = line;
+  }
+  return last;
+}
+
+std::vector<double> parse_fractions(const std::string& text) {
+  std::vector<double> fractions;
+  for (const auto& item : split_list(text)) {
+    size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(item, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != item.size() || !(value > 0 && value <= 1))
+      throw UsageError("--train-fraction: '" + item + "' is not a fraction in (0, 1]");
+    fractions.push_back(value);
+  }
+  if (fractions.empty())
+    throw UsageError("--train-fraction: no fraction given (e.g. 0.1,0.5,1)");
+  return fractions;
+}
+
+struct Stats {
+  double mean = 0, sd = 0;
+};
+
+Stats stats(const std::vector<double>& values) {
+  Stats s;
+  if (values.empty())
+    return s;
+  for (double v : values)
+    s.mean += v;
+  s.mean /= static_cast<double>(values.size());
+  if (values.size() > 1) {
+    for (double v : values)
+      s.sd += (v - s.mean) * (v - s.mean);
+    s.sd = std::sqrt(s.sd / static_cast<double>(values.size() - 1));
+  }
+  return s;
+}
+
+// One row of the table: a variant at a train fraction, over its seeds.
+json summarize(const std::string& model, double fraction, const std::vector<json>& finals) {
+  std::vector<double> accuracy, seconds, rate;
+  double peak = 0;
+  int64_t params = 0, examples = 0;
+  for (const auto& f : finals) {
+    accuracy.push_back(f.at("test_accuracy").get<double>());
+    const double s = f.at("train_seconds").get<double>();
+    seconds.push_back(s);
+    rate.push_back(s > 0 ? static_cast<double>(f.at("steps").get<int64_t>()) / s : 0.0);
+    peak = std::max(peak, f.at("peak_rss_bytes").get<double>());
+    params = f.at("params").get<int64_t>();
+    examples = f.value("train_examples", int64_t{0});
+  }
+  const auto acc = stats(accuracy);
+  return {{"model", model},
+          {"train_fraction", fraction},
+          {"train_examples", examples},
+          {"seeds", finals.size()},
+          {"params", params},
+          {"test_accuracy_mean", acc.mean},
+          {"test_accuracy_sd", acc.sd},
+          {"train_seconds_mean", stats(seconds).mean},
+          {"steps_per_second_mean", stats(rate).mean},
+          {"peak_rss_mb_max", peak / (1024.0 * 1024.0)}};
+}
+
+const char* kColumns[] = {"model",
+                          "train_fraction",
+                          "train_examples",
+                          "seeds",
+                          "params",
+                          "test_accuracy_mean",
+                          "test_accuracy_sd",
+                          "train_seconds_mean",
+                          "steps_per_second_mean",
+                          "peak_rss_mb_max"};
+
+std::string csv_value(const json& v) {
+  if (v.is_string())
+    return v.get<std::string>();
+  if (v.is_number_float())
+    return fmt::format("{:.6g}", v.get<double>());
+  return v.dump();
+}
+
+void write_tables(const fs::path& out, const json& rows, const std::string& title) {
+  std::string csv;
+  for (const char* c : kColumns)
+    csv += std::string(csv.empty() ? "" : ",") + c;
+  csv += "\n";
+  for (const auto& row : rows) {
+    std::string line;
+    for (const char* c : kColumns)
+      line += (line.empty() ? "" : ",") + csv_value(row.at(c));
+    csv += line + "\n";
+  }
+  write_file_atomically((out / "results.csv").string(), csv);
+  write_file_atomically((out / "results.json").string(), rows.dump(2) + "\n");
+
+  std::string md = title + "\n\n";
+  md +=
+      "| variant | train fraction (examples) | params | test accuracy (mean +- sd over seeds) "
+      "| train time | steps/s | peak memory |\n";
+  md += "| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& row : rows) {
+    md += fmt::format(
+        "| {} | {:g} ({}) | {} | {:.2f}% +- {:.2f} ({} seeds) | {} | {:.1f} | {:.0f} MB |\n",
+        row.at("model").get<std::string>(), row.at("train_fraction").get<double>(),
+        row.at("train_examples").get<int64_t>(), row.at("params").get<int64_t>(),
+        100 * row.at("test_accuracy_mean").get<double>(),
+        100 * row.at("test_accuracy_sd").get<double>(), row.at("seeds").get<int64_t>(),
+        format_duration(row.at("train_seconds_mean").get<double>()),
+        row.at("steps_per_second_mean").get<double>(), row.at("peak_rss_mb_max").get<double>());
+  }
+  write_file_atomically((out / "results.md").string(), md);
+}
+
+}  // namespace
+
+int run_compare(const std::vector<std::string>& args) {
+  std::string dataset, data, models_text, fractions_text = "1", out;
+  int64_t seeds = 1, budget_steps = 0;
+  double budget_minutes = 0;
+  po::options_description options("Comparison");
+  // clang-format off
+  options.add_options()
+      ("dataset", po::value<std::string>(&dataset)->required(), "dataset kind (as for train)")
+      ("data", po::value<std::string>(&data)->default_value(""), "data path (as for train)")
+      ("models", po::value<std::string>(&models_text)->required(),
+       "comma-separated variants (attnzoo list), e.g. multihead,local,bigbird,cnn,lstm")
+      ("seeds", po::value<int64_t>(&seeds)->default_value(seeds), "seeds 0..K-1 for each variant")
+      ("budget-steps", po::value<int64_t>(&budget_steps)->default_value(0),
+       "each run stops after N optimizer steps (0: its --epochs)")
+      ("budget-minutes", po::value<double>(&budget_minutes)->default_value(0, "0"),
+       "each run stops after M minutes of training (0: none)")
+      ("train-fraction", po::value<std::string>(&fractions_text)->default_value(fractions_text),
+       "comma-separated fractions of the training split, e.g. 0.1,0.3,1")
+      ("out", po::value<std::string>(&out)->required(), "directory for runs/ and results.*");
+  // clang-format on
+  po::options_description help_only("General");
+  help_only.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(options).add(help_only);
+  po::variables_map vm;
+  std::vector<std::string> passed;
+  try {
+    // No abbreviations: --seed (train's, refused below) must not be taken for --seeds.
+    auto parsed =
+        po::command_line_parser(args)
+            .options(all)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .allow_unregistered()
+            .run();
+    passed = po::collect_unrecognized(parsed.options, po::include_positional);
+    po::store(parsed, vm);
+    if (vm.count("help")) {
+      fmt::print(
+          "usage: attnzoo compare --dataset KIND [--data PATH] --models a,b,c --out DIR "
+          "[options]\nEvery other option (model, trainer, data: see attnzoo train --help) is "
+          "passed to each run unchanged.\n\n{}\n",
+          [&] {
+            std::ostringstream text;
+            text << all;
+            return text.str();
+          }());
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  for (const auto& p : passed) {
+    for (const char* own :
+         {"--model", "--seed", "--out", "--resume", "--max-steps", "--max-minutes"}) {
+      if (p == own || p.rfind(std::string(own) + "=", 0) == 0)
+        throw UsageError(std::string(own) + ": compare sets it for each run (see --help)");
+    }
+  }
+  const auto models = split_list(models_text);
+  if (models.empty())
+    throw UsageError("--models: no variant given");
+  if (seeds < 1)
+    throw UsageError("--seeds must be at least 1");
+  const auto fractions = parse_fractions(fractions_text);
+  const fs::path root(out);
+  fs::create_directories(root / "runs");
+
+  const auto total = models.size() * fractions.size() * static_cast<size_t>(seeds);
+  size_t index = 0, failed = 0;
+  const auto start = std::chrono::steady_clock::now();
+  json rows = json::array();
+  for (double fraction : fractions) {
+    for (const auto& model : models) {
+      std::vector<json> finals;
+      for (int64_t seed = 0; seed < seeds; ++seed) {
+        ++index;
+        const auto name = fmt::format("{}_f{:g}_s{}", model, fraction, seed);
+        const auto run = root / "runs" / name;
+        const auto log = root / "runs" / (name + ".log");
+        fmt::print(stderr, "compare [{}/{}] {} (fraction {:g}, seed {}): ", index, total, model,
+                   fraction, seed);
+        std::fflush(stderr);
+        if (!fs::exists(run / "final.json")) {
+          fs::remove_all(run);  // an unfinished run starts over
+          std::vector<std::string> child = {"/proc/self/exe", "train", "--dataset", dataset};
+          if (!data.empty())
+            child.insert(child.end(), {"--data", data});
+          child.insert(child.end(),
+                       {"--model", model, "--seed", std::to_string(seed), "--train-fraction",
+                        fmt::format("{:g}", fraction), "--out", run.string()});
+          if (budget_steps > 0)
+            child.insert(child.end(), {"--max-steps", std::to_string(budget_steps)});
+          if (budget_minutes > 0)
+            child.insert(child.end(), {"--max-minutes", fmt::format("{:g}", budget_minutes)});
+          child.insert(child.end(), passed.begin(), passed.end());
+          const int status = run_logged(child, log);
+          if (status != 0 || !fs::exists(run / "final.json")) {
+            ++failed;
+            fmt::print(stderr, "FAILED (status {}): {} [{}]\n", status, last_line(log),
+                       log.string());
+            continue;
+          }
+        }
+        std::ifstream in(run / "final.json");
+        finals.push_back(json::parse(in));
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        fmt::print(stderr, "test accuracy {:.4f}, {} ({} so far)\n",
+                   finals.back().at("test_accuracy").get<double>(),
+                   format_duration(finals.back().at("train_seconds").get<double>()),
+                   format_duration(elapsed));
+      }
+      if (!finals.empty())
+        rows.push_back(summarize(model, fraction, finals));
+    }
+  }
+  std::string budget = budget_steps > 0 ? fmt::format("{} steps", budget_steps) : "";
+  if (budget_minutes > 0)
+    budget += fmt::format("{}{:g} minutes", budget.empty() ? "" : ", ", budget_minutes);
+  write_tables(
+      root, rows,
+      fmt::format("Comparison on {}{} ({} seed{}{})", dataset, data.empty() ? "" : " " + data,
+                  seeds, seeds > 1 ? "s" : "", budget.empty() ? "" : "; budget " + budget));
+  std::ifstream md(root / "results.md");
+  fmt::print("{}", std::string(std::istreambuf_iterator<char>(md), {}));
+  fmt::print(
+      "wrote {}/results.csv, results.json, results.md; plot with: python3 "
+      "scripts/plot_compare.py {}\n",
+      out, out);
+  if (failed > 0) {
+    fmt::print(stderr, "attnzoo compare: {} of {} runs failed (their logs are named above)\n",
+               failed, total);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace attnzoo::cli
