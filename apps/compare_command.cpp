@@ -176,14 +176,18 @@ void write_tables(const fs::path& out, const json& rows, const std::string& titl
       "| train time | steps/s | peak memory |\n";
   md += "| --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& row : rows) {
-    md += fmt::format(
-        "| {} | {:g} ({}) | {} | {:.2f}% +- {:.2f} ({} seeds) | {} | {:.1f} | {:.0f} MB |\n",
-        row.at("model").get<std::string>(), row.at("train_fraction").get<double>(),
-        row.at("train_examples").get<int64_t>(), row.at("params").get<int64_t>(),
-        100 * row.at("test_accuracy_mean").get<double>(),
-        100 * row.at("test_accuracy_sd").get<double>(), row.at("seeds").get<int64_t>(),
-        format_duration(row.at("train_seconds_mean").get<double>()),
-        row.at("steps_per_second_mean").get<double>(), row.at("peak_rss_mb_max").get<double>());
+    const auto seeds = row.at("seeds").get<int64_t>();
+    const double mean = 100 * row.at("test_accuracy_mean").get<double>();
+    const auto accuracy = seeds > 1
+                              ? fmt::format("{:.2f}% +- {:.2f} ({} seeds)", mean,
+                                            100 * row.at("test_accuracy_sd").get<double>(), seeds)
+                              : fmt::format("{:.2f}% (1 seed)", mean);
+    md += fmt::format("| {} | {:g} ({}) | {} | {} | {} | {:.1f} | {:.0f} MB |\n",
+                      row.at("model").get<std::string>(), row.at("train_fraction").get<double>(),
+                      row.at("train_examples").get<int64_t>(), row.at("params").get<int64_t>(),
+                      accuracy, format_duration(row.at("train_seconds_mean").get<double>()),
+                      row.at("steps_per_second_mean").get<double>(),
+                      row.at("peak_rss_mb_max").get<double>());
   }
   write_file_atomically((out / "results.md").string(), md);
 }

@@ -4,8 +4,10 @@
 // can set self-attention against a CNN on the same data, as the textbook does. A sequence is
 // convolved in 1-D (kernel_size neighbouring tokens); an image's patch tokens, which the image
 // model lays out on their grid (grid_width > 0), in 2-D (kernel_size x kernel_size patches).
-// Tokens before the grid ([CLS]) see only themselves, through the kernel's centre tap. Padded
-// tokens are zeroed first, so they never reach a real one. Cost: n * kernel * d^2, linear in n.
+// Tokens before the grid ([CLS]) see only themselves, through the kernel's centre tap, so pool by
+// the mean (--pooling mean) with this baseline, as with local attention, whose [CLS] token sees
+// only its window. Padded tokens are zeroed first, so they never reach a real one. Cost:
+// n * kernel * d^2, linear in n.
 
 #include <torch/nn/pimpl.h>
 
