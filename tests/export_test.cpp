@@ -115,16 +115,21 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
       });
       EXPECT_TRUE(contains(bad_id, "outside the vocabulary")) << bad_id;
     }
-    // Sequence labelling with additive scores, ReLU normalisation and learned positions.
+    // Sequence labelling with additive scores, ReLU normalisation, learned positions and word
+    // classes (ids 25..29 stand for classes; a third of the words have one).
     {
       auto config = small_config(variant);
       config.score = Score::kAdditive;
       config.normalization = Normalization::kRelu;
+      std::vector<int64_t> classes(30, 0);
+      for (int64_t id = 2; id < 25; id += 3)
+        classes[static_cast<size_t>(id)] = 25 + id % 5;
       torch::manual_seed(2);
       auto model = TextModel(TextModelOptions(30, 4, small_encoder(config, 1))
                                  .max_length(40)
                                  .labelling(true)
-                                 .positional(PositionalKind::kLearned));
+                                 .positional(PositionalKind::kLearned)
+                                 .token_classes(classes));
       model->eval();
       auto loaded = save_and_load(script_text_model(*model, {"A", "B", "C", "D"}, {}),
                                   variant + "_labelling");
