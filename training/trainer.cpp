@@ -18,6 +18,7 @@
 #include <torch/optim/adamw.h>
 #include <nlohmann/json.hpp>
 
+#include "datasets/portable_random.h"
 #include "models/compat.h"
 #include "training/batching.h"
 #include "training/checkpoint.h"
@@ -173,8 +174,8 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
       1, std::llround(options_.train_fraction * static_cast<double>(all_train.size())));
   std::vector<int64_t> part(static_cast<size_t>(all_train.size()));
   std::iota(part.begin(), part.end(), 0);
-  std::mt19937_64 shuffle(options_.seed * 7919 + 17);
-  std::shuffle(part.begin(), part.end(), shuffle);
+  std::mt19937_64 rng(options_.seed * 7919 + 17);
+  portable_shuffle(part, rng);  // the same part with every standard library
   part.resize(static_cast<size_t>(kept));
   std::sort(part.begin(), part.end());
   const SubsetSource subset(all_train, part);
