@@ -156,7 +156,8 @@ std::string csv_value(const json& v) {
   return v.dump();
 }
 
-void write_tables(const fs::path& out, const json& rows, const std::string& title) {
+// Writes results.csv, results.json and results.md; returns the Markdown table.
+std::string write_tables(const fs::path& out, const json& rows, const std::string& title) {
   std::string csv;
   for (const char* c : kColumns)
     csv += std::string(csv.empty() ? "" : ",") + c;
@@ -190,6 +191,7 @@ void write_tables(const fs::path& out, const json& rows, const std::string& titl
                       row.at("peak_rss_mb_max").get<double>());
   }
   write_file_atomically((out / "results.md").string(), md);
+  return md;
 }
 
 }  // namespace
@@ -314,12 +316,11 @@ int run_compare(const std::vector<std::string>& args) {
   std::string budget = budget_steps > 0 ? fmt::format("{} steps", budget_steps) : "";
   if (budget_minutes > 0)
     budget += fmt::format("{}{:g} minutes", budget.empty() ? "" : ", ", budget_minutes);
-  write_tables(
+  const auto table = write_tables(
       root, rows,
       fmt::format("Comparison on {}{} ({} seed{}{})", dataset, data.empty() ? "" : " " + data,
                   seeds, seeds > 1 ? "s" : "", budget.empty() ? "" : "; budget " + budget));
-  std::ifstream md(root / "results.md");
-  fmt::print("{}", std::string(std::istreambuf_iterator<char>(md), {}));
+  fmt::print("{}", table);
   fmt::print(
       "wrote {}/results.csv, results.json, results.md; plot with: python3 "
       "scripts/plot_compare.py {}\n",

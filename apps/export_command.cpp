@@ -4,8 +4,6 @@
 // extra files, so `attnzoo predict --model` reads its input as the run did.
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/core.h>
 
@@ -23,15 +21,6 @@ namespace attnzoo::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string file_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw std::runtime_error(path.string() + ": missing from the run directory");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct Exported {
   torch::jit::Module module;
@@ -109,7 +98,7 @@ int run_export(const std::vector<std::string>& args) {
   torch::jit::ExtraFilesMap extra;
   for (const char* name : {"config.ini", "model.json", "labels.txt", "vocab.txt"}) {
     if (std::string(name) != "vocab.txt" || fs::exists(fs::path(run_dir) / name))
-      extra[name] = file_text(fs::path(run_dir) / name);
+      extra[name] = read_run_file(fs::path(run_dir) / name);
   }
   const std::string tmp = out + ".tmp";
   exported.module.save(tmp, extra);

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <numeric>
 
 #include <fmt/core.h>
 #include <torch/script.h>
@@ -24,6 +25,7 @@
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
 #include "datasets/text/text_file.h"
+#include "datasets/token_dataset.h"
 #include "models/compat.h"
 #include "training/runtime.h"
 
@@ -70,23 +72,6 @@ Forward module_forward(torch::jit::Module& module) {
   };
 }
 
-// Each example of `inputs` padded to the longest: {[B, T, ...] padded, [B, T] mask}.
-std::pair<torch::Tensor, torch::Tensor> pad_batch(const std::vector<torch::Tensor>& inputs) {
-  int64_t longest = 0;
-  for (const auto& x : inputs)
-    longest = std::max(longest, x.size(0));
-  auto shape = inputs[0].sizes().vec();
-  shape.insert(shape.begin(), static_cast<int64_t>(inputs.size()));
-  shape[1] = longest;
-  auto batch = torch::zeros(shape, inputs[0].options());
-  auto mask = torch::zeros({static_cast<int64_t>(inputs.size()), longest}, torch::kBool);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    batch[static_cast<int64_t>(i)].narrow(0, 0, inputs[i].size(0)).copy_(inputs[i]);
-    mask[static_cast<int64_t>(i)].narrow(0, 0, inputs[i].size(0)).fill_(true);
-  }
-  return {batch, mask};
-}
-
 const std::string& label_of(const std::vector<std::string>& labels, int64_t id) {
   return labels.at(static_cast<size_t>(id));
 }
@@ -116,7 +101,7 @@ void predict_text(const fs::path& files, const std::string& run_dir, const Forwa
   constexpr size_t kBatch = 64;
   for (size_t first = 0; first < lines.size(); first += kBatch) {
     std::vector<EncodedLine> encoded;
-    std::vector<torch::Tensor> ids;
+    std::vector<TokenExample> examples;  // batched as training batches them (no labels here)
     for (size_t i = first; i < std::min(lines.size(), first + kBatch); ++i) {
       encoded.push_back(
           encode_text_line(lines[i], run.options.data, run.vocabulary, run.facts.labelling));
@@ -129,11 +114,15 @@ void predict_text(const fs::path& files, const std::string& run_dir, const Forwa
             "longer lines when set)",
             i + 1, count, run.facts.max_positions));
       }
-      ids.push_back(torch::tensor(encoded.back().ids, torch::kLong));
+      TokenExample example;
+      example.tokens = encoded.back().ids;
+      example.tags.assign(example.tokens.size(), 0);
+      examples.push_back(std::move(example));
     }
-    auto [tokens, mask] = pad_batch(ids);
-    tokens = tokens.to(device);
-    mask = mask.to(device);
+    std::vector<int64_t> all(examples.size());
+    std::iota(all.begin(), all.end(), 0);
+    const auto batch = TokenDataset(std::move(examples), run.facts.labelling).batch(all).to(device);
+    const auto &tokens = batch.inputs, &mask = batch.mask;
     auto logits = exported ? (*exported)({tokens, mask}) : model->forward(tokens, mask);
     auto predicted = logits.argmax(-1).cpu();
     for (size_t i = 0; i < encoded.size(); ++i) {

@@ -52,13 +52,17 @@ std::string lines_file(const std::vector<std::string>& items) {
   return text;
 }
 
-std::vector<std::string> read_lines_file(const std::filesystem::path& path) {
+std::string read_run_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw std::runtime_error(path.string() + ": missing from the run directory");
   std::ostringstream text;
   text << in.rdbuf();
-  return lines_from_text(text.str());
+  return text.str();
+}
+
+std::vector<std::string> read_lines_file(const std::filesystem::path& path) {
+  return lines_from_text(read_run_file(path));
 }
 
 std::vector<std::string> lines_from_text(const std::string& text) {

@@ -16,6 +16,9 @@ namespace attnzoo::cli {
 std::string lines_file(const std::vector<std::string>& items);
 /// Reads a lines_file; a missing file is an error saying it is missing from the run directory.
 std::vector<std::string> read_lines_file(const std::filesystem::path& path);
+
+/// The whole text of a file of a run directory; a missing one is an error naming it.
+std::string read_run_file(const std::filesystem::path& path);
 /// The items of a lines_file's text (e.g. one carried inside an exported model).
 std::vector<std::string> lines_from_text(const std::string& text);
 
