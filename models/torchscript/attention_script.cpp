@@ -320,6 +320,14 @@ std::string with_dtype_codes(std::string source) {
   return source;
 }
 
+void register_strings(torch::jit::Module& module, const std::string& name,
+                      const std::vector<std::string>& values) {
+  c10::List<std::string> list;
+  for (const auto& v : values)
+    list.push_back(v);
+  module.register_attribute(name, c10::ListType::ofStrings(), list);
+}
+
 void register_tensors(torch::jit::Module& target, const torch::nn::Module& source,
                       const std::string& prefix, const std::string& exclude) {
   torch::NoGradGuard no_grad;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/script.h>
 
@@ -23,6 +24,10 @@ torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_lengt
 /// `source` with the dtype names torch.long and torch.bool replaced by the ScalarType
 /// codes that Module::define understands (its resolver knows functions, not dtype constants).
 std::string with_dtype_codes(std::string source);
+
+/// Registers `values` as the List[str] attribute `name` (label names, a vocabulary).
+void register_strings(torch::jit::Module& module, const std::string& name,
+                      const std::vector<std::string>& values);
 
 /// Registers every parameter and buffer of `source` on `target` as attributes named by their
 /// path with '.' replaced by '_' and `prefix` in front (query.weight -> prefix + query_weight),

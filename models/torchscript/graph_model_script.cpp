@@ -4,6 +4,7 @@
 
 #include "models/attention/gat_attention.h"
 #include "models/attention/graph_dot_attention.h"
+#include "models/torchscript/attention_script.h"
 
 namespace attnzoo {
 
@@ -75,10 +76,7 @@ torch::jit::Module script_graph_model(GraphModelImpl& model,
   const auto& options = model.options;
   module.register_attribute("feature_dim", c10::IntType::get(), options.feature_dim());
   module.register_attribute("row_normalize", c10::BoolType::get(), options.row_normalize());
-  c10::List<std::string> names;
-  for (const auto& name : label_names)
-    names.push_back(name);
-  module.register_attribute("label_names", c10::ListType::ofStrings(), names);
+  register_strings(module, "label_names", label_names);
 
   auto param = [&](const std::string& name, const torch::Tensor& value) {
     module.register_parameter(name, value.detach().clone(), /*is_buffer=*/false);

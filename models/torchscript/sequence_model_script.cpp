@@ -10,13 +10,6 @@ namespace attnzoo {
 
 namespace {
 
-c10::List<std::string> string_list(const std::vector<std::string>& values) {
-  c10::List<std::string> list;
-  for (const auto& v : values)
-    list.push_back(v);
-  return list;
-}
-
 std::string layer_norm(const std::string& x, const torch::nn::LayerNorm& norm,
                        const std::string& name) {
   return fmt::format("torch.layer_norm({}, [{}], self.{}_weight, self.{}_bias, {:.17g})", x,
@@ -73,7 +66,7 @@ torch::jit::Module new_module(const std::string& name, const torch::nn::Module& 
                               const std::vector<std::string>& label_names) {
   torch::jit::Module module(name);
   register_tensors(module, model, "", "encoder");
-  module.register_attribute("label_names", c10::ListType::ofStrings(), string_list(label_names));
+  register_strings(module, "label_names", label_names);
   return module;
 }
 
@@ -85,7 +78,7 @@ torch::jit::Module script_text_model(TextModelImpl& model,
   torch::NoGradGuard no_grad;
   const auto& o = model.options;
   auto module = new_module("AttnzooTextModel", model, label_names);
-  module.register_attribute("vocabulary", c10::ListType::ofStrings(), string_list(vocabulary));
+  register_strings(module, "vocabulary", vocabulary);
   module.register_attribute("vocab_size", c10::IntType::get(), o.vocab_size());
   module.register_attribute("max_length", c10::IntType::get(), o.max_length());
   const int64_t max_tokens = o.max_length() + (model.uses_cls_token() ? 1 : 0);
