@@ -25,6 +25,16 @@ def by_model(rows):
     return models
 
 
+def accuracy_lines(ax, models, x_key):
+    """One line per variant through its train fractions: mean test accuracy, sd as error bars."""
+    for model, points in models.items():
+        points = sorted(points, key=lambda r: r["train_fraction"])
+        ax.errorbar([p[x_key] for p in points],
+                    [100 * p["test_accuracy_mean"] for p in points],
+                    yerr=[100 * p["test_accuracy_sd"] for p in points],
+                    marker="o", capsize=3, label=model)
+
+
 def plot_compare(directory):
     with open(os.path.join(directory, "results.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
@@ -39,12 +49,7 @@ def plot_compare(directory):
     fractions = sorted({row["train_fraction"] for row in rows})
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for model, points in models.items():
-        points.sort(key=lambda r: r["train_fraction"])
-        ax.errorbar([p["train_seconds_mean"] for p in points],
-                    [100 * p["test_accuracy_mean"] for p in points],
-                    yerr=[100 * p["test_accuracy_sd"] for p in points],
-                    marker="o", capsize=3, label=model)
+    accuracy_lines(ax, models, "train_seconds_mean")
     ax.set_xlabel("training time per run (s, mean over seeds)")
     ax.set_ylabel("test accuracy (%)")
     title = "test accuracy against training time"
@@ -60,11 +65,7 @@ def plot_compare(directory):
 
     if len(fractions) > 1:
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for model, points in models.items():
-            ax.errorbar([p["train_examples"] for p in points],
-                        [100 * p["test_accuracy_mean"] for p in points],
-                        yerr=[100 * p["test_accuracy_sd"] for p in points],
-                        marker="o", capsize=3, label=model)
+        accuracy_lines(ax, models, "train_examples")
         ax.set_xscale("log")
         ticks = sorted({p["train_examples"] for p in rows})
         ax.set_xticks(ticks)
