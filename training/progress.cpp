@@ -27,9 +27,12 @@ Progress::Progress(std::string label, int64_t total, int64_t every)
       every_(every > 0 ? every : 1),
       terminal_(stderr_is_terminal()),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      last_draw_(start_),
+      done_at_(start_) {}
 
 void Progress::update(int64_t step, const std::string& status) {
+  done_ = step;
+  done_at_ = std::chrono::steady_clock::now();
   if (terminal_) {
     // Redrawing more than ~10 times a second only costs time.
     auto now = std::chrono::steady_clock::now();
@@ -43,13 +46,14 @@ void Progress::update(int64_t step, const std::string& status) {
 }
 
 void Progress::finish(const std::string& status) {
-  draw(total_, status, true);
+  draw(done_, status, true);
 }
 
 void Progress::draw(int64_t step, const std::string& status, bool final) {
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double rate = elapsed > 0 ? step / elapsed : 0.0;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double working = std::chrono::duration<double>((final ? done_at_ : now) - start_).count();
+  const double rate = working > 0 ? step / working : 0.0;
   const double eta = rate > 0 ? (total_ - step) / rate : 0.0;
   const double fraction = total_ > 0 ? static_cast<double>(step) / total_ : 1.0;
   if (terminal_) {

@@ -271,7 +271,8 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
                    {"step", state.step},
                    {"epoch", epoch},
                    {"loss", loss_value},
-                   {"lr", lr}});
+                   {"lr", lr},
+                   {"seconds", previous_seconds + seconds_since(start)}});
       }
       if (budget_spent()) {
         budget_stop = true;
