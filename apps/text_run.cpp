@@ -74,7 +74,10 @@ po::options_description text_run_options(TextRunOptions& run) {
   // clang-format off
   model.add_options()
       ("max-positions", po::value<int64_t>(&run.max_positions)->default_value(run.max_positions),
-       "longest input the model accepts (0: the longest in the data)");
+       "longest input the model accepts (0: the longest in the data)")
+      ("word-dropout", po::value<double>(&run.word_dropout)->default_value(0.0),
+       "training: share of words replaced by their --word-classes class (or <unk>), so that "
+       "unseen words are tagged from context and form");
   // clang-format on
   po::options_description all;
   all.add(attention_options(run.attention))
@@ -88,6 +91,8 @@ po::options_description text_run_options(TextRunOptions& run) {
 void finish_text_run_options(const po::variables_map& vm, TextRunOptions& run) {
   finish_attention_options(vm, run.attention);
   check_encoder_choices(run.model);
+  if (!(run.word_dropout >= 0.0 && run.word_dropout <= 1.0))
+    throw UsageError(fmt::format("--word-dropout must be in [0, 1], got {}", run.word_dropout));
 }
 
 std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
@@ -100,7 +105,8 @@ std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
           .pooling(parse_pooling(run.model.pooling))
           .labelling(facts.labelling)
           .dropout(run.model.dropout)
-          .token_classes(facts.token_classes));
+          .token_classes(facts.token_classes)
+          .word_dropout(run.word_dropout));
 }
 
 void save_text_run(const std::string& dir, const po::variables_map& vm, const TextModelFacts& facts,

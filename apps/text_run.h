@@ -19,6 +19,7 @@ struct TextRunOptions {
   EncoderChoices model;
   TextDataOptions data;
   int64_t max_positions = 0;
+  double word_dropout = 0.0;
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;

@@ -2,6 +2,8 @@
 
 #include <torch/nn/init.h>
 
+#include "datasets/vocabulary.h"
+
 namespace attnzoo {
 
 TextModelImpl::TextModelImpl(const TextModelOptions& options_) : options(options_) {
@@ -25,6 +27,8 @@ TextModelImpl::TextModelImpl(const TextModelOptions& options_) : options(options
     }
     token_class = register_buffer("token_class", torch::tensor(classes, torch::kLong));
   }
+  TORCH_CHECK(options.word_dropout() >= 0.0 && options.word_dropout() <= 1.0,
+              "word_dropout must be in [0, 1], got ", options.word_dropout());
   if (with_cls) {
     cls = register_parameter("cls", torch::empty({d}));
     torch::nn::init::normal_(cls, 0.0, 0.02);
@@ -38,9 +42,10 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
   TORCH_CHECK(tokens.dim() == 2, "tokens must be [batch, length], got ", tokens.sizes());
   TORCH_CHECK(mask.sizes() == tokens.sizes(), "mask ", mask.sizes(), " must match tokens ",
               tokens.sizes());
-  auto x = embedding(tokens);
+  const auto ids = is_training() ? drop_words(tokens, mask) : tokens;
+  auto x = embedding(ids);
   if (token_class.defined()) {
-    auto classes = token_class.index_select(0, tokens.reshape(-1)).view_as(tokens);
+    auto classes = token_class.index_select(0, ids.reshape(-1)).view_as(ids);
     x = x + embedding(classes) * (classes != 0).unsqueeze(-1).to(x.dtype());
   }
   auto m = mask;
@@ -52,6 +57,20 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
   if (options.labelling())
     return head(h);
   return head(pool(h, m, options.pooling()));
+}
+
+torch::Tensor TextModelImpl::drop_words(const torch::Tensor& tokens, const torch::Tensor& mask) {
+  if (options.word_dropout() <= 0.0)
+    return tokens;
+  auto candidates = mask;
+  auto unseen = torch::full_like(tokens, Vocabulary::kUnknown);
+  if (token_class.defined()) {
+    // Only words with a class: the others (class tokens themselves, <unk>) are already unseen.
+    unseen = token_class.index_select(0, tokens.reshape(-1)).view_as(tokens);
+    candidates = candidates & (unseen != 0);
+  }
+  const auto draws = torch::rand(tokens.sizes(), torch::TensorOptions().device(tokens.device()));
+  return torch::where((draws < options.word_dropout()) & candidates, unseen, tokens);
 }
 
 }  // namespace attnzoo

@@ -36,6 +36,11 @@ struct TextModelOptions {
   /// own (0: none). With word classes, the class of each word by shape and suffix, so that a word
   /// seen a few times in training still gets what its form says.
   TORCH_ARG(std::vector<int64_t>, token_classes) = {};
+  /// In training, each real token is replaced with this probability by what an unseen word would
+  /// get: with token_classes, a word with a class by its class token; without, any token by the
+  /// unknown token. The embeddings of unseen words then learn from every word, and the model
+  /// learns to tag from context and form alone.
+  TORCH_ARG(double, word_dropout) = 0.0;
 };
 
 class TextModelImpl : public TaskModelImpl {
@@ -49,6 +54,8 @@ class TextModelImpl : public TaskModelImpl {
 
   int64_t d_model() const { return options.encoder().layer().attention().d_model; }
   bool uses_cls_token() const { return !options.labelling() && options.pooling() == Pooling::kCls; }
+  /// `tokens` with real tokens replaced as word_dropout says (forward applies it in training).
+  torch::Tensor drop_words(const torch::Tensor& tokens, const torch::Tensor& mask);
 
   TextModelOptions options;
   torch::nn::Embedding embedding{nullptr};

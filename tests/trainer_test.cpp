@@ -101,6 +101,62 @@ TEST(TextModel, TokenClassesAddTheClassEmbedding) {
   EXPECT_THROW(TextModel(TextModelOptions(options).token_classes({0, 0, 9, 0, 0, 0})), c10::Error);
 }
 
+// Word dropout replaces words, in training only, by what an unseen word gets: its class token
+// with token classes (words without a class and padding stay), the unknown token without.
+TEST(TextModel, WordDropoutReplacesWordsByTheirUnseenForm) {
+  AttentionConfig config;
+  config.d_model = 16;
+  config.heads = 2;
+  const auto options =
+      TextModelOptions(6, 3, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
+          .max_length(8)
+          .dropout(0.0)
+          .labelling(true)
+          .token_classes({0, 0, 5, 5, 0, 0});
+  auto tokens = torch::tensor({2, 3, 4, 5, 1, 2}, torch::kLong).view({1, 6});
+  auto mask = torch::tensor({1, 1, 1, 1, 1, 0}, torch::kBool).view({1, 6});
+  torch::manual_seed(4);
+  TextModel dropping(TextModelOptions(options).word_dropout(1.0));
+  EXPECT_TRUE(torch::equal(dropping->drop_words(tokens, mask),
+                           torch::tensor({5, 5, 4, 5, 1, 2}, torch::kLong).view({1, 6})));
+  TextModel plain(TextModelOptions(options).word_dropout(0.0));
+  EXPECT_TRUE(torch::equal(plain->drop_words(tokens, mask), tokens));
+  TextModel classless(TextModelOptions(options).token_classes({}).word_dropout(1.0));
+  EXPECT_TRUE(torch::equal(classless->drop_words(tokens, mask),
+                           torch::tensor({1, 1, 1, 1, 1, 2}, torch::kLong).view({1, 6})));
+
+  // forward: in training the dropping model sees the replaced words; in eval the words themselves.
+  {
+    torch::NoGradGuard no_grad;
+    auto source = dropping->named_parameters();
+    for (auto& p : plain->named_parameters())
+      p.value().copy_(source[p.key()]);
+  }
+  plain->eval();
+  dropping->train();
+  const auto replaced = torch::tensor({5, 5, 4, 5, 1, 2}, torch::kLong).view({1, 6});
+  EXPECT_LT(attnzoo::testing::max_abs_diff(dropping->forward(tokens, mask),
+                                           plain->forward(replaced, mask)),
+            1e-6);
+  EXPECT_GT(
+      attnzoo::testing::max_abs_diff(dropping->forward(tokens, mask), plain->forward(tokens, mask)),
+      1e-4);
+  dropping->eval();
+  EXPECT_LT(
+      attnzoo::testing::max_abs_diff(dropping->forward(tokens, mask), plain->forward(tokens, mask)),
+      1e-6);
+
+  // A probability p replaces about p of the candidates, never padding.
+  TextModel half(TextModelOptions(options).token_classes({}).word_dropout(0.3));
+  auto many = torch::randint(2, 6, {50, 200}, torch::kLong);
+  auto many_mask = torch::rand({50, 200}) < 0.8;
+  auto dropped = half->drop_words(many, many_mask) != many;
+  EXPECT_FALSE(dropped.masked_select(many_mask.logical_not()).any().item<bool>());
+  const double share = dropped.sum().item<double>() / many_mask.sum().item<double>();
+  EXPECT_NEAR(share, 0.3, 0.02);
+  EXPECT_THROW(TextModel(TextModelOptions(options).word_dropout(1.5)), c10::Error);
+}
+
 TEST(Trainer, TinyModelOverfitsTinyDataset) {
   torch::manual_seed(0);
   auto data = random_dataset(24, 12, 3, 1);
@@ -175,9 +231,13 @@ TEST(Trainer, WritesRunDirectory) {
 
   std::ifstream metrics(dir / "metrics.jsonl");
   int steps = 0, epochs = 0;
+  double seconds = 0.0;  // every record carries the run's time so far, for plots against time
   for (std::string line; std::getline(metrics, line);) {
     auto record = nlohmann::json::parse(line);
     (record["kind"] == "epoch" ? epochs : steps)++;
+    ASSERT_TRUE(record.contains("seconds")) << line;
+    EXPECT_GE(record["seconds"].get<double>(), seconds) << line;
+    seconds = record["seconds"].get<double>();
   }
   EXPECT_EQ(epochs, 2);
   EXPECT_EQ(steps, 4);  // 8 steps, one record every 2
