@@ -236,8 +236,12 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
                        options_.log_epochs <= 1 || epoch % options_.log_epochs == 0;
     std::optional<Progress> progress;
     if (shown) {
-      progress.emplace(fmt::format("epoch {}/{}", epoch, options_.epochs),
-                       static_cast<int64_t>(batches.size()), options_.log_every);
+      // A step budget that ends within this epoch is where its bar and ETA end.
+      auto steps = static_cast<int64_t>(batches.size());
+      if (options_.max_steps > 0)
+        steps = std::min(steps, options_.max_steps - state.step);
+      progress.emplace(fmt::format("epoch {}/{}", epoch, options_.epochs), steps,
+                       options_.log_every);
     }
     double loss_sum = 0.0;
     int64_t examples = 0;
