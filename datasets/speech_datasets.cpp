@@ -31,19 +31,15 @@ SpeechDataset::SpeechDataset(std::vector<torch::Tensor> frames, std::vector<int6
     : frames_(std::move(frames)), labels_(std::move(labels)) {
   TORCH_CHECK(frames_.size() == labels_.size(), frames_.size(), " utterances but ", labels_.size(),
               " labels");
-}
-
-int64_t SpeechDataset::max_length() const {
-  int64_t longest = 0;
   for (const auto& f : frames_)
-    longest = std::max(longest, f.size(0));
-  return longest;
+    max_length_ = std::max(max_length_, f.size(0));
 }
 
 Batch SpeechDataset::batch(const std::vector<int64_t>& indices) const {
   int64_t longest = 0;
   for (auto i : indices)
     longest = std::max(longest, frames_[i].size(0));
+  longest = std::max(longest, std::min(padded_batch_length(longest), max_length_));
   const int64_t b = static_cast<int64_t>(indices.size());
   auto x = torch::zeros({b, longest, feature_dim()});
   auto mask = torch::zeros({b, longest}, torch::kBool);

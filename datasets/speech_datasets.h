@@ -51,11 +51,12 @@ class SpeechDataset : public BatchSource {
 
   int64_t size() const override { return static_cast<int64_t>(frames_.size()); }
   int64_t length(int64_t index) const override { return frames_[index].size(0); }
-  /// Frames [B, T, F] padded with zeros, mask [B, T] (true at real frames), labels [B].
+  /// Frames [B, T, F] padded with zeros to padded_batch_length of the longest utterance (at most
+  /// to the split's longest), mask [B, T] (true at real frames), labels [B].
   Batch batch(const std::vector<int64_t>& indices) const override;
 
   int64_t feature_dim() const { return frames_.empty() ? 0 : frames_[0].size(1); }
-  int64_t max_length() const;
+  int64_t max_length() const { return max_length_; }
   const std::vector<int64_t>& labels() const { return labels_; }
   /// Per-feature mean and standard deviation over every frame.
   std::pair<std::vector<double>, std::vector<double>> feature_statistics() const;
@@ -63,6 +64,7 @@ class SpeechDataset : public BatchSource {
  private:
   std::vector<torch::Tensor> frames_;
   std::vector<int64_t> labels_;
+  int64_t max_length_ = 0;
 };
 
 struct SpeechTask {

@@ -4,11 +4,18 @@
 
 namespace attnzoo {
 
+TokenDataset::TokenDataset(std::vector<TokenExample> examples, bool labelling)
+    : examples_(std::move(examples)), labelling_(labelling) {
+  for (const auto& e : examples_)
+    max_length_ = std::max(max_length_, static_cast<int64_t>(e.tokens.size()));
+}
+
 Batch TokenDataset::batch(const std::vector<int64_t>& indices) const {
   const auto count = static_cast<int64_t>(indices.size());
   int64_t longest = 1;
   for (auto i : indices)
     longest = std::max(longest, length(i));
+  longest = std::max(longest, std::min(padded_batch_length(longest), max_length_));
   auto tokens = torch::full({count, longest}, Vocabulary::kPad, torch::kInt64);
   auto mask = torch::zeros({count, longest}, torch::kBool);
   auto labels = labelling_ ? torch::full({count, longest}, kIgnoreLabel, torch::kInt64)
@@ -31,13 +38,6 @@ Batch TokenDataset::batch(const std::vector<int64_t>& indices) const {
       labels_p[row] = example.label;
   }
   return {tokens, mask, labels, {}};
-}
-
-int64_t TokenDataset::max_length() const {
-  int64_t longest = 0;
-  for (const auto& e : examples_)
-    longest = std::max(longest, static_cast<int64_t>(e.tokens.size()));
-  return longest;
 }
 
 int64_t TextTask::max_length() const {

@@ -20,23 +20,24 @@ class TokenDataset : public BatchSource {
  public:
   TokenDataset() = default;
   /// With `labelling`, examples carry per-token `tags` and batches have [B, n] labels.
-  explicit TokenDataset(std::vector<TokenExample> examples, bool labelling = false)
-      : examples_(std::move(examples)), labelling_(labelling) {}
+  explicit TokenDataset(std::vector<TokenExample> examples, bool labelling = false);
 
   int64_t size() const override { return static_cast<int64_t>(examples_.size()); }
   int64_t length(int64_t index) const override {
     return static_cast<int64_t>(examples_.at(static_cast<size_t>(index)).tokens.size());
   }
-  /// Pads tokens with Vocabulary::kPad and tags with kIgnoreLabel to the longest example.
+  /// Pads tokens with Vocabulary::kPad and tags with kIgnoreLabel to padded_batch_length of the
+  /// longest example, at most to the longest example of the split (which the model accepts).
   Batch batch(const std::vector<int64_t>& indices) const override;
 
   const std::vector<TokenExample>& examples() const { return examples_; }
-  int64_t max_length() const;
+  int64_t max_length() const { return max_length_; }
   bool labelling() const { return labelling_; }
 
  private:
   std::vector<TokenExample> examples_;
   bool labelling_ = false;
+  int64_t max_length_ = 0;
 };
 
 struct TextTask {

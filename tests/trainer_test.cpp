@@ -420,6 +420,29 @@ TEST(Batching, PadsWithMaskAndKeepsLabels) {
   EXPECT_TRUE(torch::equal(batch.labels, torch::tensor({1, 0})));
 }
 
+// Batches are padded to few lengths (so tensor sizes repeat from step to step), at most an eighth
+// longer than their longest example and never longer than the split's longest.
+TEST(Batching, PadsToFewLengthsCappedAtTheLongestExample) {
+  std::set<int64_t> lengths;
+  for (int64_t n = 1; n <= 5000; ++n) {
+    const int64_t padded = padded_batch_length(n);
+    ASSERT_GE(padded, n);
+    ASSERT_LE(8 * (padded - n), n) << n;
+    if (n >= 500 && n <= 2000)
+      lengths.insert(padded);
+  }
+  EXPECT_EQ(padded_batch_length(8), 8);
+  EXPECT_LE(lengths.size(), 17u);  // 8 per power of two, and 512
+
+  TokenDataset data({{std::vector<int64_t>(17, 5), 1, {}}, {std::vector<int64_t>(41, 6), 0, {}}});
+  auto short_one = data.batch({0});
+  ASSERT_EQ(short_one.inputs.size(1), 18);
+  EXPECT_EQ(short_one.mask.sum().item<int64_t>(), 17);
+  EXPECT_EQ(short_one.inputs[0][17].item<int64_t>(), Vocabulary::kPad);
+  EXPECT_EQ(data.batch({1}).inputs.size(1), 41);  // 44 by the rule, but no example is longer
+  EXPECT_EQ(data.batch({0, 1}).inputs.size(1), 41);
+}
+
 TEST(Schedule, WarmupThenCosine) {
   EXPECT_DOUBLE_EQ(warmup_cosine_lr(1.0, 0, 10, 110), 0.1);
   EXPECT_DOUBLE_EQ(warmup_cosine_lr(1.0, 9, 10, 110), 1.0);
