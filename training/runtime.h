@@ -24,7 +24,9 @@ inline int use_all_cores() {
 /// page fault and a zeroing per 4 KB (for long sequences, a third of the time). The heap then
 /// stays at the step's peak between steps, which the next step reaches anyway. This is
 /// what PyTorch's CPU tuning guide gets by preloading jemalloc or tcmalloc. Blocks over 128 MB
-/// (dense n x n scores) are still mapped and unmapped. Does nothing where GLIBC_TUNABLES sets a
+/// (dense n x n scores) are still mapped and unmapped. Kept blocks are reused only when sizes
+/// repeat: batches are padded to few lengths for this (padded_batch_length, datasets/batch.h);
+/// with every length the heap grew to 24 GB. Does nothing where GLIBC_TUNABLES sets a
 /// malloc option (the user's choice wins) or the C library is not glibc. Returns whether it
 /// changed the settings.
 bool keep_freed_memory();
