@@ -1,6 +1,7 @@
 #pragma once
 // The one thing every dataset hands the trainer and every model reads.
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -27,17 +28,18 @@ struct Batch {
 
 /// The length a batch whose longest example has `n` positions is padded to: `n` rounded up to one
 /// of eight sizes per power of two (a multiple of 2^(floor(log2 n) - 3)), so at most an eighth
-/// more. With exact lengths every batch brings new tensor sizes, the blocks the allocator keeps
-/// for reuse (training/runtime.h) fit ever worse and the heap only grows (24 GB after 5,000
-/// ListOps steps of 500-2000 tokens); with these few sizes it stays at a step's peak.
-inline int64_t padded_batch_length(int64_t n) {
+/// more, but never past `split_longest`, the longest example of the split (which the model
+/// accepts), nor below `n`. With exact lengths every batch brings new tensor sizes, the blocks the
+/// allocator keeps for reuse (training/runtime.h) fit ever worse and the heap only grows (24 GB
+/// after 5,000 ListOps steps of 500-2000 tokens); with these few sizes it stays at a step's peak.
+inline int64_t padded_batch_length(int64_t n, int64_t split_longest) {
   if (n <= 8)
     return n;
   int log2 = 0;
   while ((n >> (log2 + 1)) > 0)
     ++log2;
   const int64_t step = int64_t{1} << (log2 - 3);
-  return (n + step - 1) / step * step;
+  return std::max(n, std::min((n + step - 1) / step * step, split_longest));
 }
 
 /// A dataset split that the trainer can batch: examples addressed by index, with a length used to

@@ -39,7 +39,7 @@ Batch SpeechDataset::batch(const std::vector<int64_t>& indices) const {
   int64_t longest = 0;
   for (auto i : indices)
     longest = std::max(longest, frames_[i].size(0));
-  longest = std::max(longest, std::min(padded_batch_length(longest), max_length_));
+  longest = padded_batch_length(longest, max_length_);
   const int64_t b = static_cast<int64_t>(indices.size());
   auto x = torch::zeros({b, longest, feature_dim()});
   auto mask = torch::zeros({b, longest}, torch::kBool);

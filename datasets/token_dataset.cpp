@@ -15,7 +15,7 @@ Batch TokenDataset::batch(const std::vector<int64_t>& indices) const {
   int64_t longest = 1;
   for (auto i : indices)
     longest = std::max(longest, length(i));
-  longest = std::max(longest, std::min(padded_batch_length(longest), max_length_));
+  longest = padded_batch_length(longest, max_length_);
   auto tokens = torch::full({count, longest}, Vocabulary::kPad, torch::kInt64);
   auto mask = torch::zeros({count, longest}, torch::kBool);
   auto labels = labelling_ ? torch::full({count, longest}, kIgnoreLabel, torch::kInt64)

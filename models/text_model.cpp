@@ -63,11 +63,13 @@ torch::Tensor TextModelImpl::drop_words(const torch::Tensor& tokens, const torch
   if (options.word_dropout() <= 0.0)
     return tokens;
   auto candidates = mask;
-  auto unseen = torch::full_like(tokens, Vocabulary::kUnknown);
+  torch::Tensor unseen;
   if (token_class.defined()) {
     // Only words with a class: the others (class tokens themselves, <unk>) are already unseen.
     unseen = token_class.index_select(0, tokens.reshape(-1)).view_as(tokens);
     candidates = candidates & (unseen != 0);
+  } else {
+    unseen = torch::full_like(tokens, Vocabulary::kUnknown);
   }
   const auto draws = torch::rand(tokens.sizes(), torch::TensorOptions().device(tokens.device()));
   return torch::where((draws < options.word_dropout()) & candidates, unseen, tokens);

@@ -316,12 +316,7 @@ TEST(ImageModel, ClassifiesAnyAttentionAndNormalisesInside) {
       // The normalisation is the model's: an unnormalised model fed normalised pixels agrees.
       ImageModel plain(ImageModelOptions(options).mean({}).std({}));
       plain->eval();
-      {
-        torch::NoGradGuard no_grad;
-        auto params = model->named_parameters();
-        for (auto& p : plain->named_parameters())
-          p.value().copy_(params[p.key()]);
-      }
+      attnzoo::testing::copy_parameters(*model, *plain);
       EXPECT_TENSOR_NEAR(plain->forward(images.sub(0.5).div(0.25)), logits, 1e-5);
     }
   }

@@ -66,6 +66,14 @@ inline std::filesystem::path fresh_dir(const std::string& area, const std::strin
   return dir;
 }
 
+/// Copies every parameter of `from` into the same-named parameter of `to` (same architecture).
+inline void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  const auto source = from.named_parameters();
+  for (auto& p : to.named_parameters())
+    p.value().copy_(source[p.key()]);
+}
+
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }

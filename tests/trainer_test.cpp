@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -57,25 +58,27 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-// A word's class embedding is added to its own: the model with token_classes equals one without,
-// whose embedding rows already hold the sums. Id 0 (none) adds nothing.
-TEST(TextModel, TokenClassesAddTheClassEmbedding) {
+// A tagger over a vocabulary of 6 with 3 tags and no dropout, small enough to reason about.
+TextModelOptions small_tagger_options() {
   AttentionConfig config;
   config.d_model = 16;
   config.heads = 2;
-  const auto options =
-      TextModelOptions(6, 3, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
-          .max_length(8)
-          .dropout(0.0)
-          .labelling(true);
+  return TextModelOptions(6, 3, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
+      .max_length(8)
+      .dropout(0.0)
+      .labelling(true);
+}
+
+// A word's class embedding is added to its own: the model with token_classes equals one without,
+// whose embedding rows already hold the sums. Id 0 (none) adds nothing.
+TEST(TextModel, TokenClassesAddTheClassEmbedding) {
+  const auto options = small_tagger_options();
   torch::manual_seed(3);
   TextModel with_classes(TextModelOptions(options).token_classes({0, 0, 5, 5, 0, 0}));
   TextModel plain(options);
+  attnzoo::testing::copy_parameters(*with_classes, *plain);
   {
     torch::NoGradGuard no_grad;
-    auto source = with_classes->named_parameters();
-    for (auto& p : plain->named_parameters())
-      p.value().copy_(source[p.key()]);
     auto rows = plain->embedding->weight;
     rows[2].add_(rows[5].clone());
     rows[3].add_(rows[5].clone());
@@ -88,12 +91,7 @@ TEST(TextModel, TokenClassesAddTheClassEmbedding) {
   EXPECT_LT(attnzoo::testing::max_abs_diff(with_classes->forward(tokens, mask), expected), 1e-6);
   // Without the sums the outputs differ at the classed tokens: the test can fail.
   TextModel unsummed(options);
-  {
-    torch::NoGradGuard no_grad;
-    auto source = with_classes->named_parameters();
-    for (auto& p : unsummed->named_parameters())
-      p.value().copy_(source[p.key()]);
-  }
+  attnzoo::testing::copy_parameters(*with_classes, *unsummed);
   unsummed->eval();
   EXPECT_GT(attnzoo::testing::max_abs_diff(unsummed->forward(tokens, mask), expected), 1e-4);
   // A mapping of the wrong size or outside the vocabulary is refused.
@@ -104,15 +102,7 @@ TEST(TextModel, TokenClassesAddTheClassEmbedding) {
 // Word dropout replaces words, in training only, by what an unseen word gets: its class token
 // with token classes (words without a class and padding stay), the unknown token without.
 TEST(TextModel, WordDropoutReplacesWordsByTheirUnseenForm) {
-  AttentionConfig config;
-  config.d_model = 16;
-  config.heads = 2;
-  const auto options =
-      TextModelOptions(6, 3, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
-          .max_length(8)
-          .dropout(0.0)
-          .labelling(true)
-          .token_classes({0, 0, 5, 5, 0, 0});
+  const auto options = small_tagger_options().token_classes({0, 0, 5, 5, 0, 0});
   auto tokens = torch::tensor({2, 3, 4, 5, 1, 2}, torch::kLong).view({1, 6});
   auto mask = torch::tensor({1, 1, 1, 1, 1, 0}, torch::kBool).view({1, 6});
   torch::manual_seed(4);
@@ -126,12 +116,7 @@ TEST(TextModel, WordDropoutReplacesWordsByTheirUnseenForm) {
                            torch::tensor({1, 1, 1, 1, 1, 2}, torch::kLong).view({1, 6})));
 
   // forward: in training the dropping model sees the replaced words; in eval the words themselves.
-  {
-    torch::NoGradGuard no_grad;
-    auto source = dropping->named_parameters();
-    for (auto& p : plain->named_parameters())
-      p.value().copy_(source[p.key()]);
-  }
+  attnzoo::testing::copy_parameters(*dropping, *plain);
   plain->eval();
   dropping->train();
   const auto replaced = torch::tensor({5, 5, 4, 5, 1, 2}, torch::kLong).view({1, 6});
@@ -425,14 +410,16 @@ TEST(Batching, PadsWithMaskAndKeepsLabels) {
 TEST(Batching, PadsToFewLengthsCappedAtTheLongestExample) {
   std::set<int64_t> lengths;
   for (int64_t n = 1; n <= 5000; ++n) {
-    const int64_t padded = padded_batch_length(n);
+    const int64_t padded = padded_batch_length(n, std::numeric_limits<int64_t>::max());
     ASSERT_GE(padded, n);
     ASSERT_LE(8 * (padded - n), n) << n;
     if (n >= 500 && n <= 2000)
       lengths.insert(padded);
   }
-  EXPECT_EQ(padded_batch_length(8), 8);
-  EXPECT_LE(lengths.size(), 17u);  // 8 per power of two, and 512
+  EXPECT_EQ(padded_batch_length(8, 100), 8);
+  EXPECT_EQ(padded_batch_length(1001, 1010), 1010);  // 1024 by the rule, capped at the split's
+  EXPECT_EQ(padded_batch_length(1001, 500), 1001);   // never below the batch's own longest
+  EXPECT_LE(lengths.size(), 17u);                    // 8 per power of two, and 512
 
   TokenDataset data({{std::vector<int64_t>(17, 5), 1, {}}, {std::vector<int64_t>(41, 6), 0, {}}});
   auto short_one = data.batch({0});

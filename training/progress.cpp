@@ -31,11 +31,11 @@ Progress::Progress(std::string label, int64_t total, int64_t every)
       done_at_(start_) {}
 
 void Progress::update(int64_t step, const std::string& status) {
+  const auto now = std::chrono::steady_clock::now();
   done_ = step;
-  done_at_ = std::chrono::steady_clock::now();
+  done_at_ = now;
   if (terminal_) {
     // Redrawing more than ~10 times a second only costs time.
-    auto now = std::chrono::steady_clock::now();
     if (step < total_ && now - last_draw_ < std::chrono::milliseconds(100))
       return;
     last_draw_ = now;
