@@ -35,6 +35,18 @@ def accuracy_lines(ax, models, x_key):
                     marker="o", capsize=3, label=model)
 
 
+def save_plot(fig, ax, xlabel, ylabel, title, out, legend_fontsize=None):
+    """Labels, grid and legend as every plot here has them, then writes `out`."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=legend_fontsize)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    print(f"wrote {out}")
+
+
 def plot_compare(directory):
     with open(os.path.join(directory, "results.csv"), newline="") as f:
         rows = list(csv.DictReader(f))
@@ -50,18 +62,11 @@ def plot_compare(directory):
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     accuracy_lines(ax, models, "train_seconds_mean")
-    ax.set_xlabel("training time per run (s, mean over seeds)")
-    ax.set_ylabel("test accuracy (%)")
     title = "test accuracy against training time"
     if len(fractions) > 1:
         title += " (one point per train fraction)"
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    out = os.path.join(directory, "accuracy_vs_time.png")
-    fig.savefig(out, dpi=120)
-    print(f"wrote {out}")
+    save_plot(fig, ax, "training time per run (s, mean over seeds)", "test accuracy (%)", title,
+              os.path.join(directory, "accuracy_vs_time.png"))
 
     if len(fractions) > 1:
         fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -71,15 +76,9 @@ def plot_compare(directory):
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(t) for t in ticks])
         ax.minorticks_off()
-        ax.set_xlabel("training examples (log scale)")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_title("test accuracy against training data")
-        ax.grid(alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        out = os.path.join(directory, "accuracy_vs_fraction.png")
-        fig.savefig(out, dpi=120)
-        print(f"wrote {out}")
+        save_plot(fig, ax, "training examples (log scale)", "test accuracy (%)",
+                  "test accuracy against training data",
+                  os.path.join(directory, "accuracy_vs_fraction.png"))
 
 
 def plot_bench(path, prefix):
@@ -100,15 +99,8 @@ def plot_bench(path, prefix):
                     label=f"{model} ({pass_name})")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xlabel("sequence length")
-        ax.set_ylabel(label)
-        ax.set_title(f"attention {what} against sequence length")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        out = f"{prefix}_{what}.png"
-        fig.savefig(out, dpi=120)
-        print(f"wrote {out}")
+        save_plot(fig, ax, "sequence length", label, f"attention {what} against sequence length",
+                  f"{prefix}_{what}.png", legend_fontsize=8)
 
 
 def main():
