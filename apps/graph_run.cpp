@@ -53,7 +53,10 @@ po::options_description graph_run_options(GraphRunOptions& run) {
       ("no-self-loops", po::bool_switch()->notifier([&data](bool off) { data.self_loops = !off; }),
        "do not add a self-loop to every node")
       ("split", po::value<std::string>(&data.split)->default_value(data.split),
-       "planetoid (per-class training nodes, then validation and test nodes) | random")
+       "planetoid (per-class training nodes, then validation and test nodes) | random | file")
+      ("split-file", po::value<std::string>(&data.split_file)->default_value(""),
+       "the split's node IDs: JSON with \"train\", \"validation\" and \"test\" arrays (a "
+       "run's splits.json), with --split file")
       ("per-class", po::value<int64_t>(&data.per_class)->default_value(data.per_class),
        "planetoid: training nodes per class")
       ("val-nodes", po::value<int64_t>(&data.validation)->default_value(data.validation),
@@ -85,6 +88,8 @@ po::options_description graph_run_options(GraphRunOptions& run) {
        "heads of the output layer (averaged)")
       ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.6"),
        "dropout on each layer's input and projected values")
+      ("bias", po::value<bool>(&run.bias)->default_value(run.bias),
+       "a learned bias on each layer's output")
       ("feature-norm", po::value<std::string>(&run.feature_norm)->default_value(run.feature_norm),
        "row (divide each node's features by their sum) | none | auto (row for linqs)");
   // clang-format on
@@ -106,6 +111,10 @@ void finish_graph_run_options(const po::variables_map&, GraphRunOptions& run) {
     throw UsageError("--feature-norm: expected row, none or auto, got '" + run.feature_norm + "'");
   if (run.data.kind != "generated-graph" && run.data.data.empty())
     throw UsageError("--dataset " + run.data.kind + " needs --data");
+  if (run.data.split == "file" && run.data.split_file.empty())
+    throw UsageError("--split file needs --split-file FILE");
+  if (run.data.split != "file" && !run.data.split_file.empty())
+    throw UsageError("--split-file is read with --split file (got --split " + run.data.split + ")");
 }
 
 std::shared_ptr<GraphModelImpl> build_graph_model(const GraphRunOptions& run,
@@ -115,6 +124,7 @@ std::shared_ptr<GraphModelImpl> build_graph_model(const GraphRunOptions& run,
           .layers(run.layers)
           .output_heads(run.output_heads)
           .dropout(run.dropout)
+          .bias(run.bias)
           .row_normalize(facts.row_normalize));
 }
 

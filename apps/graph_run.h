@@ -21,6 +21,7 @@ struct GraphRunOptions {
   int64_t layers = 2;
   int64_t output_heads = 1;
   double dropout = 0.6;
+  bool bias = true;
   std::string feature_norm = "auto";  ///< row | none | auto (row for linqs)
   TrainerOptions trainer;
   std::string device = "auto";

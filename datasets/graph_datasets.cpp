@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "datasets/graph/node_table.h"
+#include "datasets/graph/split_file.h"
 #include "datasets/portable_random.h"
 #include "datasets/text/seeded_split.h"
 #include "datasets/text/text_file.h"
@@ -312,9 +313,16 @@ GraphTask load_graph_task(const GraphDataOptions& options) {
     train = as_nodes(split.train);
     validation = as_nodes(split.validation);
     test = as_nodes(split.test);
+  } else if (options.split == "file") {
+    if (options.split_file.empty())
+      throw std::invalid_argument("--split file needs --split-file");
+    auto splits = read_split_file(options.split_file, graph->node_ids);
+    train = std::move(splits.train);
+    validation = std::move(splits.validation);
+    test = std::move(splits.test);
   } else {
-    throw std::invalid_argument("--split: expected planetoid or random, got '" + options.split +
-                                "'");
+    throw std::invalid_argument("--split: expected planetoid, random or file, got '" +
+                                options.split + "'");
   }
   task.graph = graph;
   task.train = GraphSplit(graph, train);

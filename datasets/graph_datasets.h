@@ -11,7 +11,8 @@
 // Edges naming unknown nodes are skipped and counted; duplicates are merged; a self-citation is
 // kept once; edges are made undirected unless `directed`, and every node gets a self-loop unless
 // `self_loops` is off. Splits are Planetoid style (per_class training nodes of each class, then
-// `validation` and `test` nodes, seeded) or seeded fractions (`random`).
+// `validation` and `test` nodes, seeded), seeded fractions (`random`), or read from a file
+// (`file`: the node IDs of each split).
 
 #include <cstdint>
 #include <memory>
@@ -30,7 +31,8 @@ struct GraphDataOptions {
   bool header = false;  ///< graph-table: the node table's first line is a header
   bool directed = false;
   bool self_loops = true;
-  std::string split = "planetoid";   ///< planetoid | random
+  std::string split = "planetoid";   ///< planetoid | random | file
+  std::string split_file;            ///< file: the split's node IDs (see graph/split_file.h)
   int64_t per_class = 20;            ///< planetoid: training nodes per class
   int64_t validation = 500;          ///< planetoid: validation nodes
   int64_t test = 1000;               ///< planetoid: test nodes

@@ -20,13 +20,15 @@ GraphModelImpl::GraphModelImpl(const GraphModelOptions& options_) : options(opti
     layers->push_back(make_graph_attention(
         attention,
         GraphAttentionOptions(width, attention.d_model / attention.heads, attention.heads)
-            .value_dropout(options.dropout())));
+            .value_dropout(options.dropout())
+            .bias(options.bias())));
     width = attention.d_model;
   }
   layers->push_back(make_graph_attention(
       attention, GraphAttentionOptions(width, options.num_classes(), options.output_heads())
                      .concat(false)
-                     .value_dropout(options.dropout())));
+                     .value_dropout(options.dropout())
+                     .bias(options.bias())));
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
 }
 

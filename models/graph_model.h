@@ -29,6 +29,9 @@ struct GraphModelOptions {
   /// Dropout on each layer's input and, as in the GAT reference implementation, on each layer's
   /// projected values.
   TORCH_ARG(double, dropout) = 0.6;
+  /// A learned bias on each layer's output, as the GAT reference implementation has; pyGAT has
+  /// none. On a split with skewed training classes the choice matters (see README, Cora).
+  TORCH_ARG(bool, bias) = true;
   /// Divide each node's features by their sum (bag-of-words features, as GAT does for Cora).
   TORCH_ARG(bool, row_normalize) = false;
 };

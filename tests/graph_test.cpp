@@ -205,48 +205,55 @@ TEST(GraphModel, ShapesAndBadEdges) {
 // Python's torch.jit.load runs the same file to the same numbers.
 TEST(GraphExport, ReloadedModuleMatchesTheModelInCppAndPython) {
   auto dir = fresh_dir("export");
-  for (const auto& variant : graph_variants()) {
-    AttentionConfig config;
-    config.name = variant;
-    config.d_model = 12;
-    config.heads = 3;
-    torch::manual_seed(5);
-    auto model =
-        GraphModel(GraphModelOptions(6, 4, config).layers(3).output_heads(2).row_normalize(true));
-    model->eval();
-    const auto path = (dir / (variant + ".pt")).string();
-    script_graph_model(*model, {"a", "b", "c", "d"}).save(path);
-    auto loaded = torch::jit::load(path);
-    EXPECT_EQ(loaded.attr("label_names").toListRef().size(), 4u);
+  for (const auto& name : graph_variants()) {
+    for (bool bias : {true, false}) {
+      const auto variant = name + (bias ? "" : "_nobias");
+      AttentionConfig config;
+      config.name = name;
+      config.d_model = 12;
+      config.heads = 3;
+      torch::manual_seed(5);
+      auto model = GraphModel(
+          GraphModelOptions(6, 4, config).layers(3).output_heads(2).row_normalize(true).bias(bias));
+      model->eval();
+      bool has_bias = false;
+      for (const auto& item : model->named_parameters())
+        has_bias = has_bias || contains(item.key(), "bias");
+      EXPECT_EQ(has_bias, bias) << variant;
+      const auto path = (dir / (variant + ".pt")).string();
+      script_graph_model(*model, {"a", "b", "c", "d"}).save(path);
+      auto loaded = torch::jit::load(path);
+      EXPECT_EQ(loaded.attr("label_names").toListRef().size(), 4u);
 
-    attnzoo::testing::ExportCases cases;
-    for (int64_t n : {1, 7, 40, 123}) {
-      auto x = torch::rand({n, 6});
-      x[0].zero_();  // a node without features (row normalisation keeps it zero)
-      for (bool loops : {true, false}) {
-        std::vector<std::pair<int64_t, int64_t>> pairs;
-        for (int64_t i = 0; i + 2 < n; ++i)
-          pairs.emplace_back(i, (i * 7 + 3) % n);
-        auto edges = build_edges(pairs, n, false, loops);
-        torch::NoGradGuard no_grad;
-        auto expected = model->forward(x, edges);
-        auto out = loaded.forward({x, edges}).toTensor();
-        EXPECT_LE(max_abs_diff(out, expected), 1e-5) << variant << " n=" << n;
-        cases.add({x, edges}, expected);
+      attnzoo::testing::ExportCases cases;
+      for (int64_t n : {1, 7, 40, 123}) {
+        auto x = torch::rand({n, 6});
+        x[0].zero_();  // a node without features (row normalisation keeps it zero)
+        for (bool loops : {true, false}) {
+          std::vector<std::pair<int64_t, int64_t>> pairs;
+          for (int64_t i = 0; i + 2 < n; ++i)
+            pairs.emplace_back(i, (i * 7 + 3) % n);
+          auto edges = build_edges(pairs, n, false, loops);
+          torch::NoGradGuard no_grad;
+          auto expected = model->forward(x, edges);
+          auto out = loaded.forward({x, edges}).toTensor();
+          EXPECT_LE(max_abs_diff(out, expected), 1e-5) << variant << " n=" << n;
+          cases.add({x, edges}, expected);
+        }
       }
-    }
-    cases.save((dir / (variant + "_cases.pt")).string());
-    auto bad = message_of([&] {
-      loaded.forward({torch::rand({3, 5}), torch::zeros({2, 0}, torch::kLong)});
-    });
-    EXPECT_TRUE(contains(bad, "expected node features [N, 6]")) << bad;
+      cases.save((dir / (variant + "_cases.pt")).string());
+      auto bad = message_of([&] {
+        loaded.forward({torch::rand({3, 5}), torch::zeros({2, 0}, torch::kLong)});
+      });
+      EXPECT_TRUE(contains(bad, "expected node features [N, 6]")) << bad;
 
-    if (!attnzoo::testing::python_torch_available())
-      GTEST_SKIP() << "Debian's python3-torch is not installed (scripts/setup.sh installs it)";
-    auto python =
-        attnzoo::testing::check_export_in_python(path, (dir / (variant + "_cases.pt")).string());
-    EXPECT_EQ(python.status, 0) << variant << ": " << python.output;
-    EXPECT_TRUE(contains(python.output, "labels ['a', 'b', 'c', 'd']")) << python.output;
+      if (!attnzoo::testing::python_torch_available())
+        GTEST_SKIP() << "Debian's python3-torch is not installed (scripts/setup.sh installs it)";
+      auto python =
+          attnzoo::testing::check_export_in_python(path, (dir / (variant + "_cases.pt")).string());
+      EXPECT_EQ(python.status, 0) << variant << ": " << python.output;
+      EXPECT_TRUE(contains(python.output, "labels ['a', 'b', 'c', 'd']")) << python.output;
+    }
   }
 }
 
@@ -452,6 +459,80 @@ TEST(GraphDatasets, RandomSplitGraphTableAndGeneratedGraph) {
   EXPECT_TRUE(contains(message_of([&] { load_graph_task(options); }), "expected NODES,EDGES"));
 }
 
+// A split file fixes the split: a run's splits.json read back gives the same nodes; integer IDs
+// are accepted for numeric ones; every bad file is an error naming the file and what is wrong.
+TEST(GraphDatasets, SplitFileGivesTheSplitAndNamesBadEntries) {
+  auto dir = write_small_linqs("split_file", 10);
+  GraphDataOptions options;
+  options.data = dir.string();
+  options.per_class = 2;
+  options.validation = 6;
+  options.test = 8;
+  auto drawn = load_graph_task(options);
+  auto ids = [&](const GraphSplit& split) {
+    std::vector<std::string> out;
+    for (auto node : split.nodes())
+      out.push_back(drawn.graph->node_ids[static_cast<size_t>(node)]);
+    return out;
+  };
+  const nlohmann::json written = {{"train", ids(drawn.train)},
+                                  {"validation", ids(drawn.validation)},
+                                  {"test", ids(drawn.test)}};
+  const auto file = dir / "splits.json";
+  write_text(file, written.dump());
+  options.split = "file";
+  options.split_file = file.string();
+  options.split_seed = 7;  // not used by a file split
+  auto read = load_graph_task(options);
+  EXPECT_EQ(read.train.nodes(), drawn.train.nodes());
+  EXPECT_EQ(read.validation.nodes(), drawn.validation.nodes());
+  EXPECT_EQ(read.test.nodes(), drawn.test.nodes());
+
+  // Nodes come back sorted by their place in the graph, whatever the file's order.
+  write_text(file, R"({"train": ["id4", "id0"], "validation": ["id2"], "test": ["id9", "id1"]})");
+  read = load_graph_task(options);
+  EXPECT_EQ(read.train.nodes(), (std::vector<int64_t>{0, 4}));
+  EXPECT_EQ(read.test.nodes(), (std::vector<int64_t>{1, 9}));
+  EXPECT_EQ(read.validation.example_count(), 1);
+
+  // Numeric IDs may be written as integers.
+  write_text(dir / "numeric.tsv", "10\t1\t0\ta\n20\t0\t1\tb\n30\t1\t1\ta\n");
+  write_text(dir / "numeric.edges", "10\t20\n");
+  write_text(file, R"({"train": [10, "20"], "validation": [30], "test": ["10x"]})");
+  GraphDataOptions table;
+  table.kind = "graph-table";
+  table.data = (dir / "numeric.tsv").string() + "," + (dir / "numeric.edges").string();
+  table.split = "file";
+  table.split_file = file.string();
+  EXPECT_TRUE(contains(message_of([&] { load_graph_task(table); }),
+                       file.string() + ": \"test\"[0]: node '10x' is not in the graph"));
+  write_text(file, R"({"train": [10, "20"], "validation": [30], "test": [20]})");
+  EXPECT_TRUE(contains(message_of([&] { load_graph_task(table); }),
+                       file.string() + ": node '20' is in both \"train\" and \"test\""));
+
+  const std::pair<std::string, std::string> bad[] = {
+      {R"({"train": ["id0"], "validation": ["id1"]})", ": expected \"test\": an array of node IDs"},
+      {R"({"train": [], "validation": ["id1"], "test": ["id2"]})", ": \"train\" lists no node"},
+      {R"({"train": ["id0", "id0"], "validation": ["id1"], "test": ["id2"]})",
+       ": \"train\" lists node 'id0' twice"},
+      {R"({"train": ["id0"], "validation": [1.5], "test": ["id2"]})",
+       ": \"validation\"[0]: expected a node ID (a string or an integer), got 1.5"},
+      {R"(["id0"])", ": expected a JSON object with \"train\""},
+      {"{\"train\": [\"id0\"],\n \"validation\": [\"id1\"\n", ": not JSON: parse error at line 3"},
+  };
+  for (const auto& [text, expected] : bad) {
+    write_text(file, text);
+    const auto message = message_of([&] { load_graph_task(options); });
+    EXPECT_TRUE(contains(message, file.string() + expected)) << text << " -> " << message;
+  }
+  options.split_file = (dir / "absent.json").string();
+  EXPECT_TRUE(contains(message_of([&] { load_graph_task(options); }),
+                       "absent.json: cannot open the split file"));
+  options.split_file.clear();
+  EXPECT_TRUE(
+      contains(message_of([&] { load_graph_task(options); }), "--split file needs --split-file"));
+}
+
 TEST(GraphDatasets, RealCora) {
   const fs::path cora = fs::path(ATTNZOO_SHARED_DATA) / "cora";
   if (!fs::exists(cora / "cora.content"))
@@ -526,7 +607,20 @@ TEST(GraphCli, TrainsEvaluatesAndResumesExactly) {
     ASSERT_EQ(second.status, 0) << second.output;
     EXPECT_EQ(final_value(resumed, "test_accuracy"), final_value(run, "test_accuracy"));
     EXPECT_EQ(final_value(resumed, "val_accuracy"), final_value(run, "val_accuracy"));
+
+    // The run's own split given back as a file (another split seed, which it overrides): the
+    // same result.
+    const auto reused = dir / (model + "_split_file");
+    auto again = attnzoo::testing::shell(
+        bin + common + "--model " + model + " --split file --split-seed 9 --split-file " +
+        (run / "splits.json").string() + " --out " + reused.string());
+    ASSERT_EQ(again.status, 0) << again.output;
+    EXPECT_EQ(final_value(reused, "test_accuracy"), final_value(run, "test_accuracy"));
   }
+  auto stray = attnzoo::testing::shell(bin + common + "--split-file x.json --out " +
+                                       (dir / "stray").string());
+  EXPECT_EQ(stray.status, 2) << stray.output;
+  EXPECT_TRUE(contains(stray.output, "--split-file is read with --split file")) << stray.output;
 
   auto wrong =
       attnzoo::testing::shell(bin + common + "--model local --out " + (dir / "wrong").string());

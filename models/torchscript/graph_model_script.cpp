@@ -82,14 +82,20 @@ torch::jit::Module script_graph_model(GraphModelImpl& model,
     module.register_parameter(name, value.detach().clone(), /*is_buffer=*/false);
     return "self." + name;
   };
+  auto buffer = [&](const std::string& name, const torch::Tensor& value) {
+    module.register_buffer(name, value);
+    return "self." + name;
+  };
   std::string body;
   const auto count = model.layers->size();
   for (size_t l = 0; l < count; ++l) {
     const auto prefix = fmt::format("layer{}_", l);
     auto* layer = model.layers[l]->as<GraphAttentionLayerImpl>();
     const auto& o = layer->options;
-    TORCH_CHECK(o.bias(), "export: graph layers without bias are not supported");
-    const auto bias = param(prefix + "bias", layer->named_parameters()["bias"]);
+    // A layer without bias adds a zero buffer, so that one script serves both.
+    const auto width = o.concat() ? o.heads() * o.out_dim() : o.out_dim();
+    const auto bias = o.bias() ? param(prefix + "bias", layer->named_parameters()["bias"])
+                               : buffer(prefix + "bias", torch::zeros({width}));
     const char* concat = o.concat() ? "True" : "False";
     if (auto* gat = dynamic_cast<GatAttentionImpl*>(layer)) {
       body += fmt::format("    h = self.gat_layer(h, edge_index, {}, {}, {}, {}, {}, {}, {}, {})\n",

@@ -1,0 +1,77 @@
+#include "datasets/graph/split_file.h"
+
+#include <algorithm>
+#include <fstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+namespace attnzoo {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
+}
+
+}  // namespace
+
+NodeSplits read_split_file(const std::string& path, const std::vector<std::string>& node_ids) {
+  std::ifstream in(path);
+  if (!in)
+    fail(path, "cannot open the split file");
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what() reads "[json.exception.parse_error.101] parse error at line L, column C: ..."
+    const std::string what = e.what();
+    const auto at = what.find("] ");
+    fail(path, "not JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
+  }
+  if (!json.is_object())
+    fail(path,
+         "expected a JSON object with \"train\", \"validation\" and \"test\" arrays of node IDs");
+
+  std::unordered_map<std::string, int64_t> index;
+  for (size_t i = 0; i < node_ids.size(); ++i)
+    index.emplace(node_ids[i], static_cast<int64_t>(i));
+  std::unordered_map<int64_t, std::string> owner;  // node -> the split that lists it
+  NodeSplits splits;
+  for (auto [name, nodes] : {std::pair<const char*, std::vector<int64_t>*>{"train", &splits.train},
+                             {"validation", &splits.validation},
+                             {"test", &splits.test}}) {
+    const auto found = json.find(name);
+    if (found == json.end() || !found->is_array())
+      fail(path, fmt::format("expected \"{}\": an array of node IDs", name));
+    if (found->empty())
+      fail(path, fmt::format("\"{}\" lists no node", name));
+    for (size_t k = 0; k < found->size(); ++k) {
+      const auto& item = (*found)[k];
+      std::string id;
+      if (item.is_string())
+        id = item.get<std::string>();
+      else if (item.is_number_integer())
+        id = item.dump();
+      else
+        fail(path, fmt::format("\"{}\"[{}]: expected a node ID (a string or an integer), got {}",
+                               name, k, item.dump()));
+      const auto node = index.find(id);
+      if (node == index.end())
+        fail(path, fmt::format("\"{}\"[{}]: node '{}' is not in the graph", name, k, id));
+      const auto [listed, fresh] = owner.emplace(node->second, name);
+      if (!fresh) {
+        fail(path, listed->second == name ? fmt::format("\"{}\" lists node '{}' twice", name, id)
+                                          : fmt::format("node '{}' is in both \"{}\" and \"{}\"",
+                                                        id, listed->second, name));
+      }
+      nodes->push_back(node->second);
+    }
+    std::sort(nodes->begin(), nodes->end());
+  }
+  return splits;
+}
+
+}  // namespace attnzoo
