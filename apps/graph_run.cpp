@@ -7,6 +7,7 @@
 
 #include "apps/run_files.h"
 #include "apps/train_flow.h"
+#include "datasets/graph/split_file.h"
 #include "models/registry.h"
 #include "training/checkpoint.h"
 #include "training/runtime.h"
@@ -195,17 +196,11 @@ int train_graph_model(const std::vector<std::string>& args) {
         {"row_normalize", facts.row_normalize}, {"nodes", graph.num_nodes()},
         {"edges", graph.num_edges()},           {"dataset", task.name}};
     write_run_files(run.trainer.out_dir, vm, json, task.label_names);
-    // The node IDs of each split, so that the split can be checked or reused elsewhere.
-    auto ids = [&](const GraphSplit& split) {
-      std::vector<std::string> out;
-      for (auto node : split.nodes())
-        out.push_back(graph.node_ids[static_cast<size_t>(node)]);
-      return out;
-    };
-    nlohmann::json splits = {
-        {"train", ids(task.train)}, {"validation", ids(task.validation)}, {"test", ids(task.test)}};
-    write_file_atomically((fs::path(run.trainer.out_dir) / "splits.json").string(),
-                          splits.dump() + "\n");
+    // The node IDs of each split, so that the split can be checked or reused (--split-file).
+    write_file_atomically(
+        (fs::path(run.trainer.out_dir) / "splits.json").string(),
+        split_file_text(graph.node_ids,
+                        {task.train.nodes(), task.validation.nodes(), task.test.nodes()}));
   }
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(

@@ -26,7 +26,8 @@ done
 bash "$root/scripts/build.sh" >/dev/null
 cd "$root"
 mkdir -p runs
-case "${SPLITS:-pygcn}" in
+splits="${SPLITS:-pygcn}"
+case "$splits" in
   pygcn)
     split_file=runs/cora-pygcn-split.json
     # pygcn's split as node IDs, from the first column of the node file's lines.
@@ -41,13 +42,12 @@ case "${SPLITS:-pygcn}" in
     name=gat-pygcn ;;
   vary) split=() name=gat-split ;;
   fixed) split=(--split-seed 0) name=gat ;;
-  *) echo "gat: SPLITS must be pygcn, vary or fixed, got '$SPLITS'" >&2; exit 2 ;;
+  *) echo "gat: SPLITS must be pygcn, vary or fixed, got '$splits'" >&2; exit 2 ;;
 esac
 runs=()
 for seed in "${seeds[@]}"; do
-  seed_split=("${split[@]}")
-  [ "${SPLITS:-pygcn}" = vary ] && seed_split=(--split-seed "$seed")
-  ./build/attnzoo train --config scripts/gat.ini --data "$data" --seed "$seed" "${seed_split[@]}" \
+  [ "$splits" = vary ] && split=(--split-seed "$seed")
+  ./build/attnzoo train --config scripts/gat.ini --data "$data" --seed "$seed" "${split[@]}" \
     "$@" --out "runs/$name-s$seed"
   runs+=("runs/$name-s$seed")
 done

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/graph/node_table.h"
+#include "datasets/graph/split_file.h"
 #include "datasets/graph_datasets.h"
 #include "models/attention/edge_softmax.h"
 #include "models/graph_model.h"
@@ -469,17 +470,10 @@ TEST(GraphDatasets, SplitFileGivesTheSplitAndNamesBadEntries) {
   options.validation = 6;
   options.test = 8;
   auto drawn = load_graph_task(options);
-  auto ids = [&](const GraphSplit& split) {
-    std::vector<std::string> out;
-    for (auto node : split.nodes())
-      out.push_back(drawn.graph->node_ids[static_cast<size_t>(node)]);
-    return out;
-  };
-  const nlohmann::json written = {{"train", ids(drawn.train)},
-                                  {"validation", ids(drawn.validation)},
-                                  {"test", ids(drawn.test)}};
   const auto file = dir / "splits.json";
-  write_text(file, written.dump());
+  write_text(file,
+             split_file_text(drawn.graph->node_ids,
+                             {drawn.train.nodes(), drawn.validation.nodes(), drawn.test.nodes()}));
   options.split = "file";
   options.split_file = file.string();
   options.split_seed = 7;  // not used by a file split

@@ -8,20 +8,14 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "datasets/text/text_file.h"
+
 namespace attnzoo {
-
-namespace {
-
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(path + ": " + what);
-}
-
-}  // namespace
 
 NodeSplits read_split_file(const std::string& path, const std::vector<std::string>& node_ids) {
   std::ifstream in(path);
   if (!in)
-    fail(path, "cannot open the split file");
+    throw_at(path, 0, "cannot open the split file");
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(in);
@@ -29,11 +23,12 @@ NodeSplits read_split_file(const std::string& path, const std::vector<std::strin
     // e.what() reads "[json.exception.parse_error.101] parse error at line L, column C: ..."
     const std::string what = e.what();
     const auto at = what.find("] ");
-    fail(path, "not JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
+    throw_at(path, 0, "not JSON: " + (at == std::string::npos ? what : what.substr(at + 2)));
   }
   if (!json.is_object())
-    fail(path,
-         "expected a JSON object with \"train\", \"validation\" and \"test\" arrays of node IDs");
+    throw_at(
+        path, 0,
+        "expected a JSON object with \"train\", \"validation\" and \"test\" arrays of node IDs");
 
   std::unordered_map<std::string, int64_t> index;
   for (size_t i = 0; i < node_ids.size(); ++i)
@@ -45,9 +40,9 @@ NodeSplits read_split_file(const std::string& path, const std::vector<std::strin
                              {"test", &splits.test}}) {
     const auto found = json.find(name);
     if (found == json.end() || !found->is_array())
-      fail(path, fmt::format("expected \"{}\": an array of node IDs", name));
+      throw_at(path, 0, fmt::format("expected \"{}\": an array of node IDs", name));
     if (found->empty())
-      fail(path, fmt::format("\"{}\" lists no node", name));
+      throw_at(path, 0, fmt::format("\"{}\" lists no node", name));
     for (size_t k = 0; k < found->size(); ++k) {
       const auto& item = (*found)[k];
       std::string id;
@@ -56,22 +51,37 @@ NodeSplits read_split_file(const std::string& path, const std::vector<std::strin
       else if (item.is_number_integer())
         id = item.dump();
       else
-        fail(path, fmt::format("\"{}\"[{}]: expected a node ID (a string or an integer), got {}",
-                               name, k, item.dump()));
+        throw_at(path, 0,
+                 fmt::format("\"{}\"[{}]: expected a node ID (a string or an integer), got {}",
+                             name, k, item.dump()));
       const auto node = index.find(id);
       if (node == index.end())
-        fail(path, fmt::format("\"{}\"[{}]: node '{}' is not in the graph", name, k, id));
+        throw_at(path, 0, fmt::format("\"{}\"[{}]: node '{}' is not in the graph", name, k, id));
       const auto [listed, fresh] = owner.emplace(node->second, name);
       if (!fresh) {
-        fail(path, listed->second == name ? fmt::format("\"{}\" lists node '{}' twice", name, id)
-                                          : fmt::format("node '{}' is in both \"{}\" and \"{}\"",
-                                                        id, listed->second, name));
+        throw_at(path, 0,
+                 listed->second == name ? fmt::format("\"{}\" lists node '{}' twice", name, id)
+                                        : fmt::format("node '{}' is in both \"{}\" and \"{}\"", id,
+                                                      listed->second, name));
       }
       nodes->push_back(node->second);
     }
     std::sort(nodes->begin(), nodes->end());
   }
   return splits;
+}
+
+std::string split_file_text(const std::vector<std::string>& node_ids, const NodeSplits& splits) {
+  auto ids = [&](const std::vector<int64_t>& nodes) {
+    std::vector<std::string> out;
+    for (auto node : nodes)
+      out.push_back(node_ids[static_cast<size_t>(node)]);
+    return out;
+  };
+  const nlohmann::json json = {{"train", ids(splits.train)},
+                               {"validation", ids(splits.validation)},
+                               {"test", ids(splits.test)}};
+  return json.dump() + "\n";
 }
 
 }  // namespace attnzoo

@@ -20,4 +20,7 @@ struct NodeSplits {
 /// read, a missing or empty split, an ID the graph does not have, and a node listed twice.
 NodeSplits read_split_file(const std::string& path, const std::vector<std::string>& node_ids);
 
+/// The split file of `splits` (what read_split_file reads back), for a run's splits.json.
+std::string split_file_text(const std::vector<std::string>& node_ids, const NodeSplits& splits);
+
 }  // namespace attnzoo
