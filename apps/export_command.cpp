@@ -28,6 +28,11 @@ struct Exported {
   int64_t classes = 0;
 };
 
+// A length in a signature: "n", or "n <= 512" where a learned position table bounds it.
+std::string length_of(const char* name, int64_t max_length) {
+  return max_length > 0 ? fmt::format("{} <= {}", name, max_length) : name;
+}
+
 Exported export_run(const std::string& dir, const std::string& kind) {
   if (is_graph_dataset_kind(kind)) {
     const auto run = load_graph_run(dir);
@@ -40,9 +45,12 @@ Exported export_run(const std::string& dir, const std::string& kind) {
     const auto run = load_image_run(dir);
     auto model = load_trained_image_model(dir, run);
     const auto& f = run.facts;
+    // Learned positions (and the cnn mixer's grid) fix the size the model was trained on.
+    const bool any_size = image_size_error(model->options, 2 * f.height, f.width).empty();
+    const auto size = any_size ? fmt::format("H, W (multiples of {})", model->options.patch())
+                               : fmt::format("{}, {}", f.height, f.width);
     return {script_image_model(*model, run.label_names), run.options.attention.name,
-            fmt::format("forward(images [B, {}, {}, {}])", f.channels, f.height, f.width),
-            f.num_classes};
+            fmt::format("forward(images [B, {}, {}])", f.channels, size), f.num_classes};
   }
   if (is_speech_dataset_kind(kind)) {
     const auto run = load_speech_run(dir);
@@ -58,8 +66,8 @@ Exported export_run(const std::string& dir, const std::string& kind) {
       module.register_attribute(name, c10::IntType::get(), value);
     }
     return {module, run.options.attention.name,
-            fmt::format("forward(frames [B, T <= {}, {}], mask [B, T])", run.facts.max_frames,
-                        run.facts.feature_dim),
+            fmt::format("forward(frames [B, {}, {}], mask [B, T])",
+                        length_of("T", run.facts.max_length), run.facts.feature_dim),
             run.facts.num_classes};
   }
   const auto run = load_text_run(dir);
@@ -70,8 +78,9 @@ Exported export_run(const std::string& dir, const std::string& kind) {
   module.register_attribute("lowercase", c10::BoolType::get(), run.options.data.lowercase);
   return {
       module, run.options.attention.name,
-      fmt::format("forward(tokens [B, n <= {}], mask [B, n]) -> [B, {}{}]", run.facts.max_positions,
-                  run.facts.labelling ? "n, " : "", run.facts.num_classes),
+      fmt::format("forward(tokens [B, {}], mask [B, n]) -> [B, {}{}]",
+                  length_of("n", run.facts.max_length), run.facts.labelling ? "n, " : "",
+                  run.facts.num_classes),
       run.facts.num_classes};
 }
 

@@ -62,21 +62,35 @@ void finish_image_run_options(const po::variables_map& vm, ImageRunOptions& run)
     throw UsageError(fmt::format("--patch must be at least 1, got {}", run.patch));
 }
 
+ImageModelOptions image_model_options(const ImageRunOptions& run, const ImageModelFacts& facts) {
+  return ImageModelOptions(facts.channels, facts.height, facts.width, facts.num_classes,
+                           encoder_from(run.attention, run.model))
+      .patch(run.patch)
+      .positional(parse_positional(run.model.positional))
+      .pooling(parse_pooling(run.model.pooling))
+      .dropout(run.model.dropout)
+      .mean(facts.mean)
+      .std(facts.std);
+}
+
 std::shared_ptr<ImageModelImpl> build_image_model(const ImageRunOptions& run,
                                                   const ImageModelFacts& facts) {
   if (facts.height % run.patch != 0 || facts.width % run.patch != 0) {
     throw UsageError(fmt::format("--patch {} does not divide the {}x{} images; choose a divisor",
                                  run.patch, facts.height, facts.width));
   }
-  auto encoder = encoder_from(run.attention, run.model);
-  return std::make_shared<ImageModelImpl>(
-      ImageModelOptions(facts.channels, facts.height, facts.width, facts.num_classes, encoder)
-          .patch(run.patch)
-          .positional(parse_positional(run.model.positional))
-          .pooling(parse_pooling(run.model.pooling))
-          .dropout(run.model.dropout)
-          .mean(facts.mean)
-          .std(facts.std));
+  return std::make_shared<ImageModelImpl>(image_model_options(run, facts));
+}
+
+void check_image_size(const LoadedImageRun& run, int64_t channels, int64_t height, int64_t width,
+                      const std::string& where) {
+  if (channels != run.facts.channels) {
+    throw std::runtime_error(fmt::format("{}: images have {} channels, the model takes {}", where,
+                                         channels, run.facts.channels));
+  }
+  const auto error = image_size_error(image_model_options(run.options, run.facts), height, width);
+  if (!error.empty())
+    throw std::runtime_error(where + ": " + error);
 }
 
 void save_image_run(const std::string& dir, const po::variables_map& vm,
@@ -166,13 +180,7 @@ Evaluation evaluate_image_run(const std::string& run_dir, const ImageDataOptions
   reading.data = data.data;
   reading.test_data.clear();
   auto examples = load_image_examples(reading, run.facts.num_classes);
-  if (examples.channels() != run.facts.channels || examples.height() != run.facts.height ||
-      examples.width() != run.facts.width) {
-    throw std::runtime_error(fmt::format("{}: images are {}x{}x{}, the model takes {}x{}x{}",
-                                         data.data, examples.channels(), examples.height(),
-                                         examples.width(), run.facts.channels, run.facts.height,
-                                         run.facts.width));
-  }
+  check_image_size(run, examples.channels(), examples.height(), examples.width(), data.data);
   auto model = load_trained_image_model(run_dir, run);
   model->to(trainer.device);
   return Trainer(model, trainer).evaluate(examples);

@@ -35,8 +35,10 @@ struct ImageModelFacts {
   std::vector<double> mean, std;  ///< per channel, of the training pixels in 0..1
 };
 
+ImageModelOptions image_model_options(const ImageRunOptions& run, const ImageModelFacts& facts);
 std::shared_ptr<ImageModelImpl> build_image_model(const ImageRunOptions& run,
                                                   const ImageModelFacts& facts);
+
 
 /// Writes config.ini, model.json and labels.txt into the run directory.
 void save_image_run(const std::string& dir, const po::variables_map& vm,
@@ -48,6 +50,10 @@ struct LoadedImageRun {
   std::vector<std::string> label_names;
 };
 LoadedImageRun load_image_run(const std::string& dir);
+/// Throws "`where`: ..." unless the run's model takes images of channels x height x width (any
+/// multiple of the patch with sinusoidal or no positions, image_size_error).
+void check_image_size(const LoadedImageRun& run, int64_t channels, int64_t height, int64_t width,
+                      const std::string& where);
 /// The run's model with its best checkpoint loaded, in eval mode.
 std::shared_ptr<ImageModelImpl> load_trained_image_model(const std::string& dir,
                                                          const LoadedImageRun& run);

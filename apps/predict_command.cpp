@@ -21,6 +21,7 @@
 #include "apps/command.h"
 #include "apps/graph_run.h"
 #include "apps/image_run.h"
+#include "apps/positions.h"
 #include "apps/run_files.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
@@ -108,12 +109,8 @@ void predict_text(const fs::path& files, const std::string& run_dir, const Forwa
       const auto count = static_cast<int64_t>(encoded.back().ids.size());
       if (count == 0)
         throw std::runtime_error(fmt::format("input line {}: no tokens", i + 1));
-      if (count > run.facts.max_positions) {
-        throw std::runtime_error(fmt::format(
-            "input line {}: {} tokens, the model accepts at most {} (the run's max_tokens cuts "
-            "longer lines when set)",
-            i + 1, count, run.facts.max_positions));
-      }
+      check_input_length(run.facts.max_length, count, fmt::format("input line {}", i + 1),
+                         "it", "tokens");
       TokenExample example;
       example.tokens = encoded.back().ids;
       example.tags.assign(example.tokens.size(), 0);
@@ -154,10 +151,7 @@ void predict_speech(const fs::path& files, const std::string& run_dir, const For
   for (const auto& path : inputs) {
     require_exists(path, "a WAV file");
     auto frames = wav_frames(path, run.options.data, run.facts.sample_rate);
-    if (frames.size(0) > run.facts.max_frames) {
-      throw std::runtime_error(fmt::format("{}: {} frames, the model takes at most {}", path,
-                                           frames.size(0), run.facts.max_frames));
-    }
+    check_input_length(run.facts.max_length, frames.size(0), path, "the recording", "frames");
     auto x = frames.unsqueeze(0).to(device);
     auto mask = torch::ones({1, frames.size(0)}, torch::kBool).to(device);
     auto logits = exported ? (*exported)({x, mask}) : model->forward(x, mask);
@@ -193,12 +187,7 @@ void predict_image(const fs::path& files, const std::string& run_dir, const Forw
           fmt::format("{}: index {}, the file has {} images", path, index, images.size(0)));
     }
     auto image = images[index].to(torch::kFloat).div_(255.0);
-    const auto& f = run.facts;
-    if (image.size(0) != f.channels || image.size(1) != f.height || image.size(2) != f.width) {
-      throw std::runtime_error(fmt::format("{}: images are {}x{}x{}, the model takes {}x{}x{}",
-                                           path, image.size(0), image.size(1), image.size(2),
-                                           f.channels, f.height, f.width));
-    }
+    check_image_size(run, image.size(0), image.size(1), image.size(2), path);
     auto x = image.unsqueeze(0).to(device);
     auto logits = exported ? (*exported)({x}) : model->forward(x);
     fmt::print("{}\t{}\n", input, label_of(run.label_names, logits.argmax(-1).item<int64_t>()));

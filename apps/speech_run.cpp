@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/positions.h"
 #include "apps/run_files.h"
 #include "apps/train_flow.h"
 #include "training/checkpoint.h"
@@ -43,11 +44,7 @@ po::options_description speech_run_options(SpeechRunOptions& run) {
   // clang-format on
   auto model = encoder_choice_options(run.model, "positional encoding: sinusoidal | learned | none",
                                       "utterance pooling: mean | cls");
-  // clang-format off
-  model.add_options()
-      ("max-frames", po::value<int64_t>(&run.max_frames)->default_value(0),
-       "longest utterance the model accepts, in frames (0: the longest in the data)");
-  // clang-format on
+  model.add(max_positions_option(run.max_positions, "frames"));
   po::options_description all;
   all.add(attention_options(run.attention))
       .add(data_options)
@@ -67,10 +64,11 @@ void finish_speech_run_options(const po::variables_map& vm, SpeechRunOptions& ru
 std::shared_ptr<SpeechModelImpl> build_speech_model(const SpeechRunOptions& run,
                                                     const SpeechModelFacts& facts) {
   auto encoder = encoder_from(run.attention, run.model);
+  auto options = SpeechModelOptions(facts.feature_dim, facts.num_classes, encoder);
+  if (facts.max_length > 0)
+    options.max_positions(facts.max_length);
   return std::make_shared<SpeechModelImpl>(
-      SpeechModelOptions(facts.feature_dim, facts.num_classes, encoder)
-          .max_length(facts.max_frames)
-          .positional(parse_positional(run.model.positional))
+      options.positional(parse_positional(run.model.positional))
           .pooling(parse_pooling(run.model.pooling))
           .dropout(run.model.dropout)
           .mean(facts.mean)
@@ -87,7 +85,7 @@ LoadedSpeechRun load_speech_run(const std::string& dir) {
   try {
     run.facts.feature_dim = model.at("feature_dim").get<int64_t>();
     run.facts.num_classes = model.at("num_classes").get<int64_t>();
-    run.facts.max_frames = model.at("max_frames").get<int64_t>();
+    run.facts.max_length = read_max_length(model, run.options.model.positional, "max_frames");
     run.facts.sample_rate = model.at("sample_rate").get<int64_t>();
     run.facts.mean = model.at("mean").get<std::vector<double>>();
     run.facts.std = model.at("std").get<std::vector<double>>();
@@ -132,18 +130,14 @@ int train_speech_model(const std::vector<std::string>& args) {
   facts.sample_rate = task.sample_rate;
   const int64_t longest =
       std::max({task.train.max_length(), task.validation.max_length(), task.test.max_length()});
-  facts.max_frames = run.max_frames > 0 ? run.max_frames : longest;
-  if (longest > facts.max_frames) {
-    throw UsageError(fmt::format("--max-frames {} is shorter than the longest utterance ({})",
-                                 facts.max_frames, longest));
-  }
+  facts.max_length = resolve_max_length(run.model.positional, run.max_positions, longest, "frames");
   std::tie(facts.mean, facts.std) = task.train.feature_statistics();
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_speech_model(run, facts);
   if (!run.trainer.resume) {
     nlohmann::json json = {{"feature_dim", facts.feature_dim},
                            {"num_classes", facts.num_classes},
-                           {"max_frames", facts.max_frames},
+                           {"max_length", max_length_json(facts.max_length)},
                            {"sample_rate", facts.sample_rate},
                            {"mel_bins", run.data.num_mel_bins},
                            {"stack", run.data.stack},
@@ -180,11 +174,8 @@ Evaluation evaluate_speech_run(const std::string& run_dir, const SpeechDataOptio
   reading.data = data.data;
   reading.test_data.clear();
   auto examples = load_speech_examples(reading, run.label_names, run.facts.sample_rate);
-  if (examples.max_length() > run.facts.max_frames) {
-    throw std::runtime_error(
-        fmt::format("{}: an utterance has {} frames, the model takes at most {}", data.data,
-                    examples.max_length(), run.facts.max_frames));
-  }
+  check_input_length(run.facts.max_length, examples.max_length(), data.data, "an utterance",
+                     "frames");
   auto model = load_trained_speech_model(run_dir, run);
   model->to(trainer.device);
   return Trainer(model, trainer).evaluate(examples);

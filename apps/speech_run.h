@@ -18,7 +18,7 @@ struct SpeechRunOptions {
   AttentionConfig attention;
   EncoderChoices model{2, 0, 0.1, "sinusoidal", "mean"};
   SpeechDataOptions data;
-  int64_t max_frames = 0;
+  int64_t max_positions = 0;  ///< --max-positions (0: the default size)
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;
@@ -29,7 +29,9 @@ void finish_speech_run_options(const po::variables_map& vm, SpeechRunOptions& ru
 
 /// What the data decides about the model.
 struct SpeechModelFacts {
-  int64_t feature_dim = 0, num_classes = 0, max_frames = 0, sample_rate = 0;
+  int64_t feature_dim = 0, num_classes = 0, sample_rate = 0;
+  /// The longest utterance in frames: the learned position table's size, or 0 (any length).
+  int64_t max_length = 0;
   std::vector<double> mean, std;  ///< per feature, of the training frames
 };
 

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/positions.h"
 #include "apps/run_files.h"
 #include "datasets/text/word_class.h"
 #include "training/checkpoint.h"
@@ -72,9 +73,8 @@ po::options_description text_run_options(TextRunOptions& run) {
   auto model = encoder_choice_options(run.model, "positional encoding: sinusoidal | learned | none",
                                       "classification pooling: cls | mean");
   // clang-format off
+  model.add(max_positions_option(run.max_positions, "tokens"));
   model.add_options()
-      ("max-positions", po::value<int64_t>(&run.max_positions)->default_value(run.max_positions),
-       "longest input the model accepts (0: the longest in the data)")
       ("word-dropout", po::value<double>(&run.word_dropout)->default_value(0.0),
        "training: share of words replaced by their --word-classes class (or <unk>), so that "
        "unseen words are tagged from context and form");
@@ -98,10 +98,11 @@ void finish_text_run_options(const po::variables_map& vm, TextRunOptions& run) {
 std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
                                                 const TextModelFacts& facts) {
   auto encoder = encoder_from(run.attention, run.model);
+  auto options = TextModelOptions(facts.vocab_size, facts.num_classes, encoder);
+  if (facts.max_length > 0)
+    options.max_positions(facts.max_length);
   return std::make_shared<TextModelImpl>(
-      TextModelOptions(facts.vocab_size, facts.num_classes, encoder)
-          .max_length(facts.max_positions)
-          .positional(parse_positional(run.model.positional))
+      options.positional(parse_positional(run.model.positional))
           .pooling(parse_pooling(run.model.pooling))
           .labelling(facts.labelling)
           .dropout(run.model.dropout)
@@ -114,7 +115,7 @@ void save_text_run(const std::string& dir, const po::variables_map& vm, const Te
   nlohmann::json model = {{"vocab_size", facts.vocab_size},
                           {"num_classes", facts.num_classes},
                           {"labelling", facts.labelling},
-                          {"max_positions", facts.max_positions},
+                          {"max_length", max_length_json(facts.max_length)},
                           {"dataset", task.name}};
   write_run_files(dir, vm, model, task.label_names);
   write_file_atomically((fs::path(dir) / "vocab.txt").string(),
@@ -137,7 +138,7 @@ LoadedTextRun load_text_run(const std::string& dir) {
     run.facts.vocab_size = model.at("vocab_size").get<int64_t>();
     run.facts.num_classes = model.at("num_classes").get<int64_t>();
     run.facts.labelling = model.at("labelling").get<bool>();
-    run.facts.max_positions = model.at("max_positions").get<int64_t>();
+    run.facts.max_length = read_max_length(model, run.options.model.positional, "max_positions");
   } catch (const std::exception& e) {
     throw std::runtime_error((root / "model.json").string() + ": " + e.what());
   }
@@ -176,11 +177,8 @@ Evaluation evaluate_text_run(const std::string& run_dir, const TextDataOptions& 
   reading.data = data.data;
   reading.test_data.clear();
   auto examples = load_text_examples(reading, run.vocabulary, run.label_names, run.facts.labelling);
-  if (examples.max_length() > run.facts.max_positions) {
-    throw std::runtime_error(
-        fmt::format("{}: an example has {} tokens, the model accepts at most {}", data.data,
-                    examples.max_length(), run.facts.max_positions));
-  }
+  check_input_length(run.facts.max_length, examples.max_length(), data.data, "an example",
+                     "tokens");
   auto model = load_trained_text_model(run_dir, run);
   model->to(trainer.device);
   return Trainer(model, trainer).evaluate(examples);

@@ -18,7 +18,7 @@ struct TextRunOptions {
   AttentionConfig attention;
   EncoderChoices model;
   TextDataOptions data;
-  int64_t max_positions = 0;
+  int64_t max_positions = 0;  ///< --max-positions (0: the default size)
   double word_dropout = 0.0;
   TrainerOptions trainer;
   std::string device = "auto";
@@ -36,7 +36,8 @@ struct TextModelFacts {
   int64_t vocab_size = 0;
   int64_t num_classes = 0;
   bool labelling = false;
-  int64_t max_positions = 0;
+  /// The longest input in tokens: the learned position table's size, or 0 (any length).
+  int64_t max_length = 0;
   /// With --word-classes: the class token of each vocabulary entry (TextModelOptions).
   std::vector<int64_t> token_classes;
 };

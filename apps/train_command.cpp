@@ -10,6 +10,7 @@
 
 #include "apps/graph_run.h"
 #include "apps/image_run.h"
+#include "apps/positions.h"
 #include "apps/run_files.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
@@ -100,13 +101,8 @@ int run_train(const std::vector<std::string>& args) {
   facts.labelling = task.labelling;
   if (run.data.word_classes)
     facts.token_classes = word_class_ids(task.vocabulary);
-  facts.max_positions = run.max_positions > 0 ? run.max_positions : task.max_length();
-  if (task.max_length() > facts.max_positions) {
-    throw UsageError(
-        fmt::format("--max-positions {} is shorter than the longest example ({} tokens); "
-                    "raise it or cut examples with --max-tokens",
-                    facts.max_positions, task.max_length()));
-  }
+  facts.max_length =
+      resolve_max_length(run.model.positional, run.max_positions, task.max_length(), "tokens");
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_text_model(run, facts);
   if (!run.trainer.resume)

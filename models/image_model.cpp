@@ -4,11 +4,13 @@
 
 namespace attnzoo {
 
-torch::Tensor sinusoidal_table_2d(int64_t rows, int64_t cols, int64_t d_model) {
+torch::Tensor sinusoidal_table_2d(int64_t rows, int64_t cols, int64_t d_model,
+                                  torch::Device device) {
   TORCH_CHECK(d_model % 4 == 0, "2-D sinusoidal positions need d_model divisible by 4, got ",
               d_model);
-  auto row = sinusoidal_table(rows, d_model / 2).unsqueeze(1).expand({rows, cols, d_model / 2});
-  auto col = sinusoidal_table(cols, d_model / 2).unsqueeze(0).expand({rows, cols, d_model / 2});
+  const int64_t half = d_model / 2;
+  auto row = sinusoidal_table(rows, half, device).unsqueeze(1).expand({rows, cols, half});
+  auto col = sinusoidal_table(cols, half, device).unsqueeze(0).expand({rows, cols, half});
   return torch::cat({row, col}, 2).reshape({rows * cols, d_model});
 }
 
@@ -41,7 +43,7 @@ ImageModelImpl::ImageModelImpl(const ImageModelOptions& options_) : options(opti
     positions = register_parameter("positions", torch::empty({rows * cols, d}));
     torch::nn::init::normal_(positions, 0.0, 0.02);
   } else if (options.positional() == PositionalKind::kSinusoidal) {
-    positions = register_buffer("positions", sinusoidal_table_2d(rows, cols, d));
+    TORCH_CHECK(d % 4 == 0, "2-D sinusoidal positions need d_model divisible by 4, got ", d);
   }
   if (options.pooling() == Pooling::kCls) {
     cls = register_parameter("cls", torch::empty({d}));
@@ -61,14 +63,41 @@ int64_t ImageModelImpl::patches() const {
   return (options.height() / options.patch()) * (options.width() / options.patch());
 }
 
+bool image_grid_bound(const ImageModelOptions& options) {
+  return options.encoder().layer().attention().name == "cnn";
+}
+
+std::string image_size_error(const ImageModelOptions& options, int64_t height, int64_t width) {
+  const int64_t p = options.patch();
+  const auto trained = std::to_string(options.height()) + "x" + std::to_string(options.width());
+  const auto seen = std::to_string(height) + "x" + std::to_string(width);
+  if (height < p || width < p || height % p != 0 || width % p != 0)
+    return "images of " + seen + " pixels do not divide into " + std::to_string(p) + "x" +
+           std::to_string(p) + " patches";
+  if (options.positional() == PositionalKind::kLearned &&
+      (height != options.height() || width != options.width()))
+    return "images of " + seen + " pixels, but the learned patch positions cover " + trained +
+           " (sinusoidal positions take any size)";
+  if (image_grid_bound(options) && width != options.width())
+    return "images " + std::to_string(width) + " pixels wide, but the cnn mixer's grid is " +
+           std::to_string(options.width()) + " wide (" + trained + " in training)";
+  return "";
+}
+
 torch::Tensor ImageModelImpl::forward(const torch::Tensor& images) {
-  TORCH_CHECK(images.dim() == 4 && images.size(1) == options.channels() &&
-                  images.size(2) == options.height() && images.size(3) == options.width(),
-              "expected images [batch, ", options.channels(), ", ", options.height(), ", ",
-              options.width(), "], got ", images.sizes());
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == options.channels(), "expected images [batch, ",
+              options.channels(), ", height, width], got ", images.sizes());
+  const auto error = image_size_error(options, images.size(2), images.size(3));
+  TORCH_CHECK(error.empty(), error);
   auto x = patch_embedding((images - mean) / std);  // [B, N, d]
-  if (positions.defined())
+  const int64_t p = options.patch();
+  if (positions.defined()) {
     x = x + positions.unsqueeze(0);
+  } else if (options.positional() == PositionalKind::kSinusoidal) {
+    const auto table =
+        sinusoidal_table_2d(images.size(2) / p, images.size(3) / p, d_model(), x.device());
+    x = x + table.to(x.dtype()).unsqueeze(0);
+  }
   if (cls.defined())
     x = torch::cat({cls.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1);
   auto h = encoder(dropout(x));

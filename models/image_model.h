@@ -5,6 +5,7 @@
 // With patch 1 every pixel is a token (the Long Range Arena's image task), so long-sequence
 // variants can be compared on images.
 
+#include <string>
 #include <vector>
 
 #include <torch/nn/modules/dropout.h>
@@ -34,8 +35,8 @@ struct ImageModelOptions {
   TORCH_ARG(EncoderOptions, encoder);
   /// Side of the square patches; must divide height and width. 1: a token per pixel.
   TORCH_ARG(int64_t, patch) = 4;
-  /// learned (a vector per patch position) | sinusoidal (2-D: half the channels encode the row,
-  /// half the column) | none.
+  /// learned (a vector per patch position: images of the training size only) | sinusoidal (2-D:
+  /// half the channels encode the row, half the column; any image size) | none (any size).
   TORCH_ARG(PositionalKind, positional) = PositionalKind::kLearned;
   TORCH_ARG(Pooling, pooling) = Pooling::kCls;
   /// Dropout on the patch embeddings.
@@ -49,9 +50,12 @@ class ImageModelImpl : public TaskModelImpl {
  public:
   explicit ImageModelImpl(const ImageModelOptions& options);
 
-  /// images [B, C, H, W], pixels in 0..1 -> logits [B, num_classes]
+  /// images [B, C, H, W], pixels in 0..1 -> logits [B, num_classes]. H and W are the training
+  /// size with learned positions; otherwise any multiples of the patch (with the cnn baseline,
+  /// whose 2-D kernel is laid out on the training grid, W stays the training width).
   torch::Tensor forward(const torch::Tensor& images);
   torch::Tensor forward(const Batch& batch) override { return forward(batch.inputs); }
+
 
   int64_t d_model() const { return options.encoder().layer().attention().d_model; }
   int64_t patches() const;
@@ -59,7 +63,7 @@ class ImageModelImpl : public TaskModelImpl {
   ImageModelOptions options;
   torch::Tensor mean, std;  ///< [1, C, 1, 1] buffers
   PatchEmbedding patch_embedding{nullptr};
-  torch::Tensor positions;  ///< [patches, d]: a parameter (learned) or a buffer (sinusoidal)
+  torch::Tensor positions;  ///< [patches, d], only with learned positions
   torch::Tensor cls;        ///< [d], only with Pooling::kCls
   torch::nn::Dropout dropout{nullptr};
   Encoder encoder{nullptr};
@@ -67,8 +71,16 @@ class ImageModelImpl : public TaskModelImpl {
 };
 TORCH_MODULE(ImageModel);
 
+/// "" when a model of `options` takes images of height x width, else why not (one line).
+std::string image_size_error(const ImageModelOptions& options, int64_t height, int64_t width);
+
+/// Whether the model's token mixers are the cnn baseline, whose 2-D kernel runs over rows of the
+/// training width.
+bool image_grid_bound(const ImageModelOptions& options);
+
 /// [rows * cols, d]: position (r, c) gets the 1-D sinusoidal code of r in its first d / 2
 /// channels and that of c in the last d / 2 (d a multiple of 4).
-torch::Tensor sinusoidal_table_2d(int64_t rows, int64_t cols, int64_t d_model);
+torch::Tensor sinusoidal_table_2d(int64_t rows, int64_t cols, int64_t d_model,
+                                  torch::Device device = torch::kCPU);
 
 }  // namespace attnzoo

@@ -30,13 +30,13 @@ PositionalKind parse_positional(const std::string& name) {
       "positional encoding must be 'none', 'sinusoidal' or 'learned', got '" + name + "'");
 }
 
-torch::Tensor sinusoidal_table(int64_t length, int64_t d_model) {
-  auto position = torch::arange(length, torch::kFloat64).unsqueeze(1);  // [n, 1]
+torch::Tensor sinusoidal_table(int64_t length, int64_t d_model, torch::Device device) {
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+  auto position = torch::arange(length, f64).unsqueeze(1);  // [n, 1]
   // 10000^(-2i/d) for the even dimensions 2i.
-  auto inv_freq =
-      torch::exp(torch::arange(0, d_model, 2, torch::kFloat64) * (-std::log(10000.0) / d_model));
+  auto inv_freq = torch::exp(torch::arange(0, d_model, 2, f64) * (-std::log(10000.0) / d_model));
   auto angles = position * inv_freq;  // [n, ceil(d/2)]
-  auto table = torch::zeros({length, d_model}, torch::kFloat64);
+  auto table = torch::zeros({length, d_model}, f64);
   using torch::indexing::None;
   using torch::indexing::Slice;
   table.index_put_({Slice(), Slice(0, None, 2)}, torch::sin(angles));
@@ -50,27 +50,28 @@ PositionalEncodingImpl::PositionalEncodingImpl(const PositionalEncodingOptions& 
 }
 
 void PositionalEncodingImpl::reset() {
-  TORCH_CHECK(options.max_length() > 0, "max_length must be positive");
-  switch (options.kind()) {
-    case PositionalKind::kNone:
-      table = torch::Tensor();
-      break;
-    case PositionalKind::kSinusoidal:
-      table = register_buffer("table", sinusoidal_table(options.max_length(), options.d_model()));
-      break;
-    case PositionalKind::kLearned:
-      table = register_parameter("table", torch::empty({options.max_length(), options.d_model()}));
-      torch::nn::init::normal_(table, 0.0, 0.02);
-      break;
+  table = torch::Tensor();
+  if (options.kind() == PositionalKind::kLearned) {
+    TORCH_CHECK(options.max_positions() > 0, "learned positions need max_positions > 0, got ",
+                options.max_positions());
+    table = register_parameter("table", torch::empty({options.max_positions(), options.d_model()}));
+    torch::nn::init::normal_(table, 0.0, 0.02);
   }
 }
 
 torch::Tensor PositionalEncodingImpl::forward(const torch::Tensor& x) {
-  if (options.kind() == PositionalKind::kNone)
-    return x;
   const int64_t n = x.size(1);
-  TORCH_CHECK(n <= options.max_length(), "sequence of length ", n,
-              " is longer than the positional encoding's max_length ", options.max_length());
+  switch (options.kind()) {
+    case PositionalKind::kNone:
+      return x;
+    case PositionalKind::kSinusoidal:
+      return x + sinusoidal_table(n, options.d_model(), x.device()).to(x.dtype()).unsqueeze(0);
+    case PositionalKind::kLearned:
+      break;
+  }
+  TORCH_CHECK(n <= options.max_positions(), "a sequence of ", n,
+              " positions is longer than the learned position table (", options.max_positions(),
+              " rows)");
   return x + table.narrow(0, 0, n).to(x.dtype()).unsqueeze(0);
 }
 

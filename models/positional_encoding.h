@@ -1,6 +1,8 @@
 #pragma once
 // Positional encodings added to token embeddings: without them self-attention is
 // permutation-equivariant and cannot tell "dog bites man" from "man bites dog".
+// Sinusoidal positions are computed for the length at hand, so they accept any length; only a
+// learned table bounds the length, by its number of rows.
 
 #include <string>
 
@@ -19,12 +21,12 @@ const char* to_string(PositionalKind kind);
 PositionalKind parse_positional(const std::string& name);  // throws std::invalid_argument
 
 struct PositionalEncodingOptions {
-  PositionalEncodingOptions(int64_t d_model, int64_t max_length)
-      : d_model_(d_model), max_length_(max_length) {}
+  explicit PositionalEncodingOptions(int64_t d_model) : d_model_(d_model) {}
   TORCH_ARG(int64_t, d_model);
-  /// Longest sequence the encoding covers.
-  TORCH_ARG(int64_t, max_length);
   TORCH_ARG(PositionalKind, kind) = PositionalKind::kSinusoidal;
+  /// Rows of the learned table: the longest sequence learned positions accept. Unused by the
+  /// other kinds, which accept any length.
+  TORCH_ARG(int64_t, max_positions) = 512;
 };
 
 /// x [B, n, d] -> x + PE[0:n].
@@ -35,11 +37,12 @@ class PositionalEncodingImpl : public torch::nn::Cloneable<PositionalEncodingImp
   torch::Tensor forward(const torch::Tensor& x);
 
   PositionalEncodingOptions options;
-  torch::Tensor table;  ///< [max_length, d]: a buffer (sinusoidal) or a parameter (learned)
+  torch::Tensor table;  ///< [max_positions, d]: the learned parameter (undefined for other kinds)
 };
 TORCH_MODULE(PositionalEncoding);
 
-/// The sinusoidal table of "Attention is all you need", [length, d_model].
-torch::Tensor sinusoidal_table(int64_t length, int64_t d_model);
+/// The sinusoidal table of "Attention is all you need", [length, d_model] float32, computed in
+/// float64 on `device`.
+torch::Tensor sinusoidal_table(int64_t length, int64_t d_model, torch::Device device = torch::kCPU);
 
 }  // namespace attnzoo

@@ -27,8 +27,9 @@ SpeechModelImpl::SpeechModelImpl(const SpeechModelOptions& options_) : options(o
   const bool with_cls = options.pooling() == Pooling::kCls;
   positional = register_module(
       "positional",
-      PositionalEncoding(PositionalEncodingOptions(d, options.max_length() + (with_cls ? 1 : 0))
-                             .kind(options.positional())));
+      PositionalEncoding(PositionalEncodingOptions(d)
+                             .kind(options.positional())
+                             .max_positions(options.max_positions() + (with_cls ? 1 : 0))));
   if (with_cls) {
     cls = register_parameter("cls", torch::empty({d}));
     torch::nn::init::normal_(cls, 0.0, 0.02);
@@ -38,11 +39,16 @@ SpeechModelImpl::SpeechModelImpl(const SpeechModelOptions& options_) : options(o
   head = register_module("head", torch::nn::Linear(d, options.num_classes()));
 }
 
+int64_t SpeechModelImpl::max_length() const {
+  return options.positional() == PositionalKind::kLearned ? options.max_positions() : 0;
+}
+
 torch::Tensor SpeechModelImpl::forward(const torch::Tensor& frames, const torch::Tensor& mask) {
   TORCH_CHECK(frames.dim() == 3 && frames.size(2) == options.feature_dim(),
               "expected frames [batch, time, ", options.feature_dim(), "], got ", frames.sizes());
-  TORCH_CHECK(frames.size(1) <= options.max_length(), "an utterance of ", frames.size(1),
-              " frames is longer than the model's maximum, ", options.max_length());
+  TORCH_CHECK(max_length() == 0 || frames.size(1) <= max_length(), "an utterance of ",
+              frames.size(1), " frames is longer than the learned position table (max_positions ",
+              max_length(), ")");
   auto m = mask.defined() ? mask
                           : torch::ones({frames.size(0), frames.size(1)},
                                         frames.options().dtype(torch::kBool));

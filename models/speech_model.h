@@ -22,9 +22,10 @@ struct SpeechModelOptions {
   TORCH_ARG(int64_t, feature_dim);
   TORCH_ARG(int64_t, num_classes);
   TORCH_ARG(EncoderOptions, encoder);
-  /// Longest input in frames.
-  TORCH_ARG(int64_t, max_length) = 1000;
   TORCH_ARG(PositionalKind, positional) = PositionalKind::kSinusoidal;
+  /// Learned positions: the table's rows, the longest utterance in frames. Sinusoidal
+  /// positions and none take any length.
+  TORCH_ARG(int64_t, max_positions) = 1000;
   TORCH_ARG(Pooling, pooling) = Pooling::kMean;
   TORCH_ARG(double, dropout) = 0.1;
   /// Per-feature mean and standard deviation of the training frames; empty: 0 and 1.
@@ -41,6 +42,8 @@ class SpeechModelImpl : public TaskModelImpl {
   torch::Tensor forward(const Batch& batch) override { return forward(batch.inputs, batch.mask); }
 
   int64_t d_model() const { return options.encoder().layer().attention().d_model; }
+  /// The longest utterance in frames: max_positions with learned positions, else 0 (any length).
+  int64_t max_length() const;
 
   SpeechModelOptions options;
   torch::Tensor mean, std;  ///< [F] buffers

@@ -15,8 +15,9 @@ TextModelImpl::TextModelImpl(const TextModelOptions& options_) : options(options
   torch::nn::init::normal_(embedding->weight, 0.0, 0.02);
   positional = register_module(
       "positional",
-      PositionalEncoding(PositionalEncodingOptions(d, options.max_length() + (with_cls ? 1 : 0))
-                             .kind(options.positional())));
+      PositionalEncoding(PositionalEncodingOptions(d)
+                             .kind(options.positional())
+                             .max_positions(options.max_positions() + (with_cls ? 1 : 0))));
   if (!options.token_classes().empty()) {
     const auto& classes = options.token_classes();
     TORCH_CHECK(static_cast<int64_t>(classes.size()) == options.vocab_size(), "token_classes has ",
@@ -42,6 +43,9 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
   TORCH_CHECK(tokens.dim() == 2, "tokens must be [batch, length], got ", tokens.sizes());
   TORCH_CHECK(mask.sizes() == tokens.sizes(), "mask ", mask.sizes(), " must match tokens ",
               tokens.sizes());
+  TORCH_CHECK(max_length() == 0 || tokens.size(1) <= max_length(), "an input of ",
+              tokens.size(1), " tokens is longer than the learned position table (max_positions ",
+              max_length(), ")");
   const auto ids = is_training() ? drop_words(tokens, mask) : tokens;
   auto x = embedding(ids);
   if (token_class.defined()) {
@@ -57,6 +61,10 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
   if (options.labelling())
     return head(h);
   return head(pool(h, m, options.pooling()));
+}
+
+int64_t TextModelImpl::max_length() const {
+  return options.positional() == PositionalKind::kLearned ? options.max_positions() : 0;
 }
 
 torch::Tensor TextModelImpl::drop_words(const torch::Tensor& tokens, const torch::Tensor& mask) {

@@ -24,9 +24,10 @@ struct TextModelOptions {
   TORCH_ARG(int64_t, vocab_size);
   TORCH_ARG(int64_t, num_classes);
   TORCH_ARG(EncoderOptions, encoder);
-  /// Longest input (in tokens, without the [CLS] token).
-  TORCH_ARG(int64_t, max_length) = 512;
   TORCH_ARG(PositionalKind, positional) = PositionalKind::kSinusoidal;
+  /// Learned positions: the table's rows, the longest input (in tokens, without the [CLS]
+  /// token). Sinusoidal positions and none take any length.
+  TORCH_ARG(int64_t, max_positions) = 512;
   TORCH_ARG(Pooling, pooling) = Pooling::kCls;
   /// A label per token ([B, n, C] logits) instead of one per sequence; pooling is then unused.
   TORCH_ARG(bool, labelling) = false;
@@ -54,6 +55,8 @@ class TextModelImpl : public TaskModelImpl {
 
   int64_t d_model() const { return options.encoder().layer().attention().d_model; }
   bool uses_cls_token() const { return !options.labelling() && options.pooling() == Pooling::kCls; }
+  /// The longest input in tokens: max_positions with learned positions, else 0 (any length).
+  int64_t max_length() const;
   /// `tokens` with real tokens replaced as word_dropout says (forward applies it in training).
   torch::Tensor drop_words(const torch::Tensor& tokens, const torch::Tensor& mask);
 

@@ -144,9 +144,8 @@ TEST(DenseAttention, PermutationEquivariantWithoutPositionalEncoding) {
   auto perm = torch::tensor({3, 0, 5, 1, 4, 2});
   for (const auto& config : dense_configs()) {
     auto layer = make_attention(config);
-    PositionalEncoding none(
-        PositionalEncodingOptions(config.d_model, n).kind(PositionalKind::kNone));
-    PositionalEncoding sinusoidal(PositionalEncodingOptions(config.d_model, n));
+    PositionalEncoding none(PositionalEncodingOptions(config.d_model).kind(PositionalKind::kNone));
+    PositionalEncoding sinusoidal(PositionalEncodingOptions(config.d_model));
     auto x = torch::randn({2, n, config.d_model});
     auto px = x.index_select(1, perm);
     auto y = layer->forward(none(x)).output;

@@ -1,8 +1,11 @@
 // Exported sequence models (text, speech, image heads with every registered sequence variant):
 // the reloaded TorchScript module equals the C++ model within 1e-5 at several lengths, batch 1
-// and batch > 1 with padding, in C++ and through Python's torch.jit.load.
+// and batch > 1 with padding, in C++ and through Python's torch.jit.load. Only a learned position
+// table bounds the length: with sinusoidal positions the models run inputs 4x longer than any
+// table the earlier versions sized from the data, and images of another size.
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -65,9 +68,17 @@ struct Lengths {
   int64_t padded() const { return *std::max_element(real.begin(), real.end()); }
 };
 
-const std::vector<Lengths>& text_lengths() {
-  static const std::vector<Lengths> cases = {{{1}}, {{5}}, {{23}}, {{40}}, {{40, 17, 1}}, {{9, 9}}};
-  return cases;
+// Lengths up to 40 (the longest "training" input), and, with sinusoidal positions, 4x that.
+const std::vector<Lengths>& text_lengths(bool any_length) {
+  static const std::vector<Lengths> bounded = {{{1}},  {{5}},          {{23}},
+                                               {{40}}, {{40, 17, 1}}, {{9, 9}}};
+  static std::vector<Lengths> unbounded = [] {
+    auto cases = bounded;
+    cases.push_back({{160}});
+    cases.push_back({{160, 41, 3}});
+    return cases;
+  }();
+  return any_length ? unbounded : bounded;
 }
 
 }  // namespace
@@ -84,7 +95,8 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
   // Token batches of every length of text_lengths(), in C++ and recorded for Python.
   auto check_text = [&](TextModelImpl& model, torch::jit::Module& loaded, const std::string& what) {
     attnzoo::testing::ExportCases cases;
-    for (const auto& l : text_lengths()) {
+    EXPECT_EQ(loaded.attr("max_length").toInt(), model.max_length()) << what;
+    for (const auto& l : text_lengths(model.max_length() == 0)) {
       auto tokens =
           torch::randint(0, 30, {static_cast<int64_t>(l.real.size()), l.padded()}, torch::kLong);
       auto mask = lengths_to_mask(l.real, l.padded());
@@ -100,16 +112,11 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
     // Text classification with a [CLS] token: dot scores, softmax, two layers.
     {
       torch::manual_seed(1);
-      auto model = TextModel(
-          TextModelOptions(30, 3, small_encoder(small_config(variant), 2)).max_length(40));
+      auto model = TextModel(TextModelOptions(30, 3, small_encoder(small_config(variant), 2)));
       model->eval();
       auto loaded =
           save_and_load(script_text_model(*model, {"a", "b", "c"}, {}), variant + "_text");
       check_text(*model, loaded, variant + " text");
-      auto too_long = message_of([&] {
-        loaded.forward({torch::zeros({1, 41}, torch::kLong), torch::ones({1, 41}, torch::kBool)});
-      });
-      EXPECT_TRUE(contains(too_long, "longer than the model's max_length")) << too_long;
       auto bad_id = message_of([&] {
         loaded.forward({torch::full({1, 3}, 30, torch::kLong), torch::ones({1, 3}, torch::kBool)});
       });
@@ -126,7 +133,7 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
         classes[static_cast<size_t>(id)] = 25 + id % 5;
       torch::manual_seed(2);
       auto model = TextModel(TextModelOptions(30, 4, small_encoder(config, 1))
-                                 .max_length(40)
+                                 .max_positions(40)
                                  .labelling(true)
                                  .positional(PositionalKind::kLearned)
                                  .token_classes(classes));
@@ -134,6 +141,15 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
       auto loaded = save_and_load(script_text_model(*model, {"A", "B", "C", "D"}, {}),
                                   variant + "_labelling");
       check_text(*model, loaded, variant + " labelling");
+      // Past the learned table: the same one-line message from the model and the module.
+      const auto tokens = torch::zeros({1, 41}, torch::kLong);
+      const auto mask = torch::ones({1, 41}, torch::kBool);
+      const std::string expected =
+          "an input of 41 tokens is longer than the learned position table (max_positions 40)";
+      auto by_model = message_of([&] { model->forward(tokens, mask); });
+      EXPECT_TRUE(contains(by_model, expected)) << by_model;
+      auto by_module = message_of([&] { loaded.forward({tokens, mask}); });
+      EXPECT_TRUE(contains(by_module, expected)) << by_module;
     }
     // Speech, mean pooling, automatic kernel blocks, and one utterance long enough for the
     // kernel's fused path (C++) against the exported general path.
@@ -142,13 +158,13 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
       config.kernel_block = 0;
       torch::manual_seed(3);
       auto model = SpeechModel(SpeechModelOptions(5, 3, small_encoder(config, 1))
-                                   .max_length(1100)
                                    .mean({0.1, 0.2, 0.3, 0.4, 0.5})
                                    .std({1.0, 2.0, 0.5, 1.0, 3.0}));
       model->eval();
       auto loaded =
           save_and_load(script_speech_model(*model, {"x", "y", "z"}), variant + "_speech");
       attnzoo::testing::ExportCases cases;
+      EXPECT_EQ(loaded.attr("max_length").toInt(), 0) << variant;
       for (const auto& l : std::vector<Lengths>{{{2}}, {{37, 20}}, {{1100, 1030}}}) {
         auto frames = torch::randn({static_cast<int64_t>(l.real.size()), l.padded(), 5});
         auto mask = lengths_to_mask(l.real, l.padded());
@@ -172,14 +188,53 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
       auto loaded =
           save_and_load(script_image_model(*model, {"0", "1", "2", "3", "4"}), variant + "_image");
       attnzoo::testing::ExportCases cases;
-      for (int64_t batch : {1, 4}) {
-        auto images = torch::rand({batch, 3, 8, 12});
+      // The training size, and larger images of other shapes (16 and 32 times the patches).
+      for (auto [batch, height, width] : std::vector<std::array<int64_t, 3>>{
+               {1, 8, 12}, {4, 8, 12}, {2, 32, 24}, {1, 8, 96}}) {
+        if (variant == "cnn" && width != 12)
+          continue;  // its 2-D kernel runs over rows of the training width (below)
+        auto images = torch::rand({batch, 3, height, width});
         auto expected = model->forward(images);
         auto out = loaded.forward({images}).toTensor();
-        EXPECT_LE(max_abs_diff(out, expected), 1e-5) << variant << " image batch " << batch;
+        EXPECT_LE(max_abs_diff(out, expected), 1e-5)
+            << variant << " image batch " << batch << " " << height << "x" << width;
         cases.add({images}, expected);
       }
       cases.save(python.back().second);
+      if (variant == "cnn") {
+        auto taller = torch::rand({1, 3, 32, 12});
+        EXPECT_LE(max_abs_diff(loaded.forward({taller}).toTensor(), model->forward(taller)), 1e-5);
+        const std::string expected =
+            "images 24 pixels wide, but the cnn mixer's grid is 12 wide (8x12 in training)";
+        auto wider = torch::rand({1, 3, 8, 24});
+        auto by_model = message_of([&] { model->forward(wider); });
+        EXPECT_TRUE(contains(by_model, expected)) << by_model;
+        auto by_module = message_of([&] { loaded.forward({wider}); });
+        EXPECT_TRUE(contains(by_module, expected)) << by_module;
+      }
+      auto odd = message_of([&] { loaded.forward({torch::rand({1, 3, 9, 12})}); });
+      EXPECT_TRUE(contains(odd, "images of 9x12 pixels do not divide into 2x2 patches")) << odd;
+    }
+    // Learned patch positions cover the training size only: another size is a one-line error.
+    {
+      torch::manual_seed(5);
+      auto model =
+          ImageModel(ImageModelOptions(1, 8, 8, 3, small_encoder(small_config(variant), 1))
+                         .patch(4)
+                         .positional(PositionalKind::kLearned));
+      model->eval();
+      auto loaded = script_image_model(*model, {"0", "1", "2"});
+      auto same = torch::rand({2, 1, 8, 8});
+      EXPECT_LE(max_abs_diff(loaded.forward({same}).toTensor(), model->forward(same)), 1e-5)
+          << variant;
+      const std::string expected =
+          "images of 16x8 pixels, but the learned patch positions cover 8x8 (sinusoidal "
+          "positions take any size)";
+      auto larger = torch::rand({1, 1, 16, 8});
+      auto by_model = message_of([&] { model->forward(larger); });
+      EXPECT_TRUE(contains(by_model, expected)) << variant << ": " << by_model;
+      auto by_module = message_of([&] { loaded.forward({larger}); });
+      EXPECT_TRUE(contains(by_module, expected)) << variant << ": " << by_module;
     }
   }
 
@@ -208,7 +263,7 @@ TEST(SequenceExport, SparseVariantsStaySparseAtLongLengths) {
     config.stride = 1000;  // the strided part has n / stride keys per query
     config.block_size = 128;
     torch::manual_seed(6);
-    auto model = SpeechModel(SpeechModelOptions(5, 3, small_encoder(config, 1)).max_length(n));
+    auto model = SpeechModel(SpeechModelOptions(5, 3, small_encoder(config, 1)));
     model->eval();
     auto loaded = script_speech_model(*model, {"x", "y", "z"});
     auto frames = torch::randn({1, n, 5});

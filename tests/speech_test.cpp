@@ -218,7 +218,7 @@ TEST(Speech, FoldersUseTheirListsAndPaddingIsMasked) {
   attention.truncate_left = 3;
   attention.truncate_right = 1;
   SpeechModel model(
-      SpeechModelOptions(40, 2, EncoderOptions(EncoderLayerOptions(attention), 1)).max_length(100));
+      SpeechModelOptions(40, 2, EncoderOptions(EncoderLayerOptions(attention), 1)).max_positions(100));
   model->eval();
   auto logits = model->forward(batch.inputs, batch.mask);
   EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{7, 2}));

@@ -47,7 +47,7 @@ std::shared_ptr<TextModelImpl> tiny_classifier(int64_t vocab, int64_t classes,
   return std::make_shared<TextModelImpl>(
       TextModelOptions(vocab, classes,
                        EncoderOptions(EncoderLayerOptions(config).dropout(dropout), 1))
-          .max_length(16)
+          .max_positions(16)
           .dropout(dropout));
 }
 
@@ -64,7 +64,7 @@ TextModelOptions small_tagger_options() {
   config.d_model = 16;
   config.heads = 2;
   return TextModelOptions(6, 3, EncoderOptions(EncoderLayerOptions(config).dropout(0.0), 1))
-      .max_length(8)
+      .max_positions(8)
       .dropout(0.0)
       .labelling(true);
 }

@@ -7,7 +7,10 @@
 //    blocks (with 2, the first and the last block, as in BigBird's implementation). Their tokens
 //    attend to every key, and every query attends to them.
 // The random blocks depend only on the seed, the length and the head: fixed for a layer, the same
-// in training and evaluation, and different for each head.
+// in training and evaluation, and different for each head. They are drawn by a counter-based
+// generator (a hash of seed, head, query block and draw), so that the table of any length is
+// computed from scratch with a few tensor operations, in C++ and in the exported TorchScript
+// alike: no stored table bounds the length.
 
 #include "models/attention/sparse_attention.h"
 
@@ -33,7 +36,7 @@ class BigBirdAttentionImpl : public SparseAttentionImpl {
  public:
   explicit BigBirdAttentionImpl(const BigBirdAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
-  ScriptPattern script_pattern(int64_t max_length) const override;
+  ScriptPattern script_pattern() const override;
 
   /// Whether each of the `blocks` blocks of a sequence is global.
   std::vector<bool> global_block_flags(int64_t blocks) const;

@@ -21,7 +21,7 @@ SparsePattern GlobalAttentionImpl::pattern(int64_t n) const {
   return p;
 }
 
-ScriptPattern GlobalAttentionImpl::script_pattern(int64_t) const {
+ScriptPattern GlobalAttentionImpl::script_pattern() const {
   return {fmt::format(R"JIT(
 def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
     table = self.empty_table(n)

@@ -24,7 +24,7 @@ class GlobalAttentionImpl : public SparseAttentionImpl {
  public:
   explicit GlobalAttentionImpl(const GlobalAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
-  ScriptPattern script_pattern(int64_t max_length) const override;
+  ScriptPattern script_pattern() const override;
 
   GlobalAttentionOptions options;
 };

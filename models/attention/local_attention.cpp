@@ -24,7 +24,7 @@ SparsePattern LocalAttentionImpl::pattern(int64_t n) const {
   return p;
 }
 
-ScriptPattern LocalAttentionImpl::script_pattern(int64_t) const {
+ScriptPattern LocalAttentionImpl::script_pattern() const {
   return {fmt::format(R"JIT(
 def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
     block = self.kernel_block_size({block}, {w} // 2, n)

@@ -25,7 +25,7 @@ class LocalAttentionImpl : public SparseAttentionImpl {
  public:
   explicit LocalAttentionImpl(const LocalAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
-  ScriptPattern script_pattern(int64_t max_length) const override;
+  ScriptPattern script_pattern() const override;
 
   LocalAttentionOptions options;
 };

@@ -69,7 +69,7 @@ std::array<torch::Tensor, 3> LongformerAttentionImpl::global_projections(const t
   return {query_global(x), key_global(x), value_global(x)};
 }
 
-ScriptPattern LongformerAttentionImpl::script_pattern(int64_t) const {
+ScriptPattern LongformerAttentionImpl::script_pattern() const {
   const int64_t w = options.window();
   const auto dilations = head_dilations();
   const int64_t widest = *std::max_element(dilations.begin(), dilations.end());

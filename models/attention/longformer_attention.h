@@ -40,7 +40,7 @@ class LongformerAttentionImpl : public SparseAttentionImpl {
  public:
   explicit LongformerAttentionImpl(const LongformerAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
-  ScriptPattern script_pattern(int64_t max_length) const override;
+  ScriptPattern script_pattern() const override;
 
   /// The dilation of each head (options.dilation() expanded to one value per head).
   std::vector<int64_t> head_dilations() const;

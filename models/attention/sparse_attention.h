@@ -35,9 +35,9 @@ class SparseAttentionImpl : public MultiHeadAttentionImpl {
   /// The pairs this layer allows in a sequence of length n.
   virtual SparsePattern pattern(int64_t n) const = 0;
 
-  /// pattern() as TorchScript, for sequences up to `max_length`; the export tests check that the
-  /// two agree.
-  virtual ScriptPattern script_pattern(int64_t max_length) const = 0;
+  /// pattern() as TorchScript, for sequences of any length; the export tests check that the two
+  /// agree.
+  virtual ScriptPattern script_pattern() const = 0;
 
   AttentionOutput forward(const torch::Tensor& x, const torch::Tensor& mask = {},
                           bool need_weights = false) override;

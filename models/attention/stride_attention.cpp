@@ -26,7 +26,7 @@ SparsePattern StrideAttentionImpl::pattern(int64_t n) const {
   return p;
 }
 
-ScriptPattern StrideAttentionImpl::script_pattern(int64_t) const {
+ScriptPattern StrideAttentionImpl::script_pattern() const {
   const int64_t w = options.window();
   // Without a window (w = -1) the table is empty and every pair of it is allowed.
   const auto table = w >= 0 ? fmt::format("self.band_block_table(nq, block, {0}, {0})", w)

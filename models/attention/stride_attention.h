@@ -30,7 +30,7 @@ class StrideAttentionImpl : public SparseAttentionImpl {
  public:
   explicit StrideAttentionImpl(const StrideAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
-  ScriptPattern script_pattern(int64_t max_length) const override;
+  ScriptPattern script_pattern() const override;
 
   StrideAttentionOptions options;
 };

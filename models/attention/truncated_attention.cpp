@@ -23,7 +23,7 @@ SparsePattern TruncatedAttentionImpl::pattern(int64_t n) const {
   return p;
 }
 
-ScriptPattern TruncatedAttentionImpl::script_pattern(int64_t) const {
+ScriptPattern TruncatedAttentionImpl::script_pattern() const {
   const int64_t left = options.left(), right = options.right();
   return {
       fmt::format(R"JIT(

@@ -26,7 +26,7 @@ class TruncatedAttentionImpl : public SparseAttentionImpl {
  public:
   explicit TruncatedAttentionImpl(const TruncatedAttentionOptions& options);
   SparsePattern pattern(int64_t n) const override;
-  ScriptPattern script_pattern(int64_t max_length) const override;
+  ScriptPattern script_pattern() const override;
 
   TruncatedAttentionOptions options;
 };

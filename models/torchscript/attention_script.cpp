@@ -38,7 +38,6 @@ def check(self, x: Tensor, mask: Tensor):
     assert x.dim() == 3 and x.size(2) == self.d_model, "attention expects x [B, n, d_model]"
     assert mask.dim() == 2 and mask.size(0) == x.size(0) and mask.size(1) == x.size(1), \
         "attention expects mask [B, n]"
-    assert x.size(1) <= self.max_length, "sequence longer than the model's max_length"
 )JIT";
 
 // ScoreFunction: `scaled(q)` and `kernel_score(q, k)` together give the scores of every query
@@ -310,7 +309,9 @@ void add_missing_biases(torch::jit::Module& module, const torch::nn::Module& lay
 std::string with_dtype_codes(std::string source) {
   for (const auto& [name, type] :
        {std::pair<std::string, torch::ScalarType>{"torch.long", torch::kLong},
-        {"torch.bool", torch::kBool}}) {
+        {"torch.bool", torch::kBool},
+        {"torch.float64", torch::kDouble},
+        {"torch.float32", torch::kFloat}}) {
     const auto code = std::to_string(static_cast<int>(type));
     for (auto at = source.find(name); at != std::string::npos; at = source.find(name, at)) {
       source.replace(at, name.size(), code);
@@ -348,13 +349,11 @@ void register_tensors(torch::jit::Module& target, const torch::nn::Module& sourc
   }
 }
 
-torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_length,
-                                    const std::string& name,
+torch::jit::Module script_attention(AttentionLayerImpl& layer, const std::string& name,
                                     const std::shared_ptr<torch::jit::CompilationUnit>& unit) {
   torch::jit::Module module(name, unit, /*shouldMangle=*/true);
   register_tensors(module, layer);
   add_missing_biases(module, layer);
-  module.register_attribute("max_length", c10::IntType::get(), max_length);
 
   int64_t d_model = 0, heads = 1, head_dim = 0;
   Score score = Score::kDot;
@@ -408,7 +407,7 @@ torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_lengt
                                                                        "self.output_bias)"
                                                                  : merged));
   } else {
-    const auto pattern = sparse->script_pattern(max_length);
+    const auto pattern = sparse->script_pattern();
     for (const auto& [buffer, value] : pattern.buffers)
       module.register_buffer(buffer, value.clone());
     // Longformer-style layers give global tokens their own projections.

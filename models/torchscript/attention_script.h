@@ -16,13 +16,13 @@
 namespace attnzoo {
 
 /// The layer as a module of class `name` in `unit` (which mangles repeated names), for
-/// sequences up to `max_length`.
-torch::jit::Module script_attention(AttentionLayerImpl& layer, int64_t max_length,
-                                    const std::string& name,
+/// sequences of any length.
+torch::jit::Module script_attention(AttentionLayerImpl& layer, const std::string& name,
                                     const std::shared_ptr<torch::jit::CompilationUnit>& unit);
 
-/// `source` with the dtype names torch.long and torch.bool replaced by the ScalarType
-/// codes that Module::define understands (its resolver knows functions, not dtype constants).
+/// `source` with the dtype names torch.long, torch.bool, torch.float64 and torch.float32 replaced
+/// by the ScalarType codes that Module::define understands (its resolver knows functions, not
+/// dtype constants).
 std::string with_dtype_codes(std::string source);
 
 /// Registers `values` as the List[str] attribute `name` (label names, a vocabulary).

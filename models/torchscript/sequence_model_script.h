@@ -2,7 +2,8 @@
 // Trained text, speech and image models as TorchScript modules: parameters registered by name,
 // forward written in TorchScript source, each encoder layer's attention a submodule
 // (attention_script.h), so torch::jit::load (C++) and torch.jit.load (Python) run them at any
-// length up to the model's maximum.
+// length (only learned positions bound it: the attribute max_length, 0 for any length) and, with
+// sinusoidal or no positions, on images of any size that divides into patches.
 //   text:   forward(tokens: int64 [B, n], mask: bool [B, n]) -> [B, C] or [B, n, C] (labelling)
 //   speech: forward(frames: float [B, T, F], mask: bool [B, T]) -> [B, C]
 //   image:  forward(images: float [B, C, H, W], pixels in 0..1) -> [B, classes]
