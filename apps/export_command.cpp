@@ -76,12 +76,11 @@ Exported export_run(const std::string& dir, const std::string& kind) {
   // How a line becomes tokens (datasets/tokenizer.h); vocab.txt and config.ini say the rest.
   module.register_attribute("tokenizer", c10::StringType::get(), run.options.data.tokenizer);
   module.register_attribute("lowercase", c10::BoolType::get(), run.options.data.lowercase);
-  return {
-      module, run.options.attention.name,
-      fmt::format("forward(tokens [B, {}], mask [B, n]) -> [B, {}{}]",
-                  length_of("n", run.facts.max_length), run.facts.labelling ? "n, " : "",
-                  run.facts.num_classes),
-      run.facts.num_classes};
+  return {module, run.options.attention.name,
+          fmt::format("forward(tokens [B, {}], mask [B, n]) -> [B, {}{}]",
+                      length_of("n", run.facts.max_length), run.facts.labelling ? "n, " : "",
+                      run.facts.num_classes),
+          run.facts.num_classes};
 }
 
 }  // namespace

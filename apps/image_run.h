@@ -39,7 +39,6 @@ ImageModelOptions image_model_options(const ImageRunOptions& run, const ImageMod
 std::shared_ptr<ImageModelImpl> build_image_model(const ImageRunOptions& run,
                                                   const ImageModelFacts& facts);
 
-
 /// Writes config.ini, model.json and labels.txt into the run directory.
 void save_image_run(const std::string& dir, const po::variables_map& vm,
                     const ImageModelFacts& facts, const ImageTask& task);

@@ -17,7 +17,9 @@ po::options_description max_positions_option(int64_t& value, const std::string& 
   return options;
 }
 
-int64_t default_max_positions(int64_t longest) { return std::max<int64_t>(512, 2 * longest); }
+int64_t default_max_positions(int64_t longest) {
+  return std::max<int64_t>(512, 2 * longest);
+}
 
 int64_t resolve_max_length(const std::string& positional, int64_t requested, int64_t longest,
                            const std::string& unit) {
@@ -25,9 +27,10 @@ int64_t resolve_max_length(const std::string& positional, int64_t requested, int
     throw UsageError(fmt::format("--max-positions must be 0 or positive, got {}", requested));
   if (positional != "learned") {
     if (requested > 0) {
-      fmt::print("note: --max-positions sizes a learned position table; {} positions take any "
-                 "length\n",
-                 positional);
+      fmt::print(
+          "note: --max-positions sizes a learned position table; {} positions take any "
+          "length\n",
+          positional);
     }
     return 0;
   }

@@ -109,8 +109,8 @@ void predict_text(const fs::path& files, const std::string& run_dir, const Forwa
       const auto count = static_cast<int64_t>(encoded.back().ids.size());
       if (count == 0)
         throw std::runtime_error(fmt::format("input line {}: no tokens", i + 1));
-      check_input_length(run.facts.max_length, count, fmt::format("input line {}", i + 1),
-                         "it", "tokens");
+      check_input_length(run.facts.max_length, count, fmt::format("input line {}", i + 1), "it",
+                         "tokens");
       TokenExample example;
       example.tokens = encoded.back().ids;
       example.tags.assign(example.tokens.size(), 0);

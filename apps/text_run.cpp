@@ -101,13 +101,12 @@ std::shared_ptr<TextModelImpl> build_text_model(const TextRunOptions& run,
   auto options = TextModelOptions(facts.vocab_size, facts.num_classes, encoder);
   if (facts.max_length > 0)
     options.max_positions(facts.max_length);
-  return std::make_shared<TextModelImpl>(
-      options.positional(parse_positional(run.model.positional))
-          .pooling(parse_pooling(run.model.pooling))
-          .labelling(facts.labelling)
-          .dropout(run.model.dropout)
-          .token_classes(facts.token_classes)
-          .word_dropout(run.word_dropout));
+  return std::make_shared<TextModelImpl>(options.positional(parse_positional(run.model.positional))
+                                             .pooling(parse_pooling(run.model.pooling))
+                                             .labelling(facts.labelling)
+                                             .dropout(run.model.dropout)
+                                             .token_classes(facts.token_classes)
+                                             .word_dropout(run.word_dropout));
 }
 
 void save_text_run(const std::string& dir, const po::variables_map& vm, const TextModelFacts& facts,

@@ -56,7 +56,6 @@ class ImageModelImpl : public TaskModelImpl {
   torch::Tensor forward(const torch::Tensor& images);
   torch::Tensor forward(const Batch& batch) override { return forward(batch.inputs); }
 
-
   int64_t d_model() const { return options.encoder().layer().attention().d_model; }
   int64_t patches() const;
 

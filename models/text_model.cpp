@@ -43,9 +43,9 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
   TORCH_CHECK(tokens.dim() == 2, "tokens must be [batch, length], got ", tokens.sizes());
   TORCH_CHECK(mask.sizes() == tokens.sizes(), "mask ", mask.sizes(), " must match tokens ",
               tokens.sizes());
-  TORCH_CHECK(max_length() == 0 || tokens.size(1) <= max_length(), "an input of ",
-              tokens.size(1), " tokens is longer than the learned position table (max_positions ",
-              max_length(), ")");
+  TORCH_CHECK(max_length() == 0 || tokens.size(1) <= max_length(), "an input of ", tokens.size(1),
+              " tokens is longer than the learned position table (max_positions ", max_length(),
+              ")");
   const auto ids = is_training() ? drop_words(tokens, mask) : tokens;
   auto x = embedding(ids);
   if (token_class.defined()) {

@@ -37,10 +37,7 @@ fs::path fresh_dir(const std::string& name) {
   return attnzoo::testing::fresh_dir("cli", name);
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using attnzoo::testing::read_text;
 
 // A training run small enough for a test.
 const char* kTinyTrain =
@@ -101,7 +98,7 @@ TEST(Cli, TrainReadsConfigFileAndCommandLineWins) {
                      " --epochs 1 --out " + (dir / "out").string());
   ASSERT_EQ(run.status, 0) << run.output;
   EXPECT_TRUE(contains(run.output, "final: test accuracy")) << run.output;
-  const auto config = read_file(dir / "out" / "config.ini");
+  const auto config = read_text(dir / "out" / "config.ini");
   EXPECT_TRUE(contains(config, "epochs = 1\n")) << config;       // command line wins
   EXPECT_TRUE(contains(config, "lr = 0.002\n")) << config;       // from the file
   EXPECT_TRUE(contains(config, "model = vanilla\n")) << config;  // from the file
@@ -111,8 +108,8 @@ TEST(Cli, TrainReadsConfigFileAndCommandLineWins) {
   auto again = attnzoo("train --config " + (dir / "out" / "config.ini").string() + " --out " +
                        (dir / "again").string());
   ASSERT_EQ(again.status, 0) << again.output;
-  EXPECT_EQ(read_file(dir / "again" / "final.json").substr(0, 40),
-            read_file(dir / "out" / "final.json").substr(0, 40));
+  EXPECT_EQ(read_text(dir / "again" / "final.json").substr(0, 40),
+            read_text(dir / "out" / "final.json").substr(0, 40));
   fs::remove_all(dir);
 }
 
@@ -157,7 +154,7 @@ TEST(Cli, EvalMeasuresARunOnOtherDataWithItsVocabulary) {
                       (dir / "other.pos").string() + "," + (dir / "other.neg").string() +
                       " --json " + (dir / "eval.json").string());
   ASSERT_EQ(eval.status, 0) << eval.output;
-  const auto json = read_file(dir / "eval.json");
+  const auto json = read_text(dir / "eval.json");
   EXPECT_TRUE(contains(json, "\"examples\": 4")) << json;
   EXPECT_TRUE(contains(json, "\"accuracy\": 1.0")) << json << train.output;
 
@@ -210,6 +207,92 @@ TEST(Cli, ExportedTextModelPredictsLikeTheRun) {
   fs::remove_all(dir);
 }
 
+// Trained on 5-token lines, a run evaluates and predicts (C++ and exported) lines 4x longer:
+// only a learned position table bounds the length, with a one-line error past it.
+TEST(Cli, RunsTakeInputsLongerThanTheirTrainingData) {
+  auto dir = fresh_dir("lengths");
+  write_text_lines_dataset(dir / "data");
+  std::string good, bad;
+  for (int i = 0; i < 6; ++i) {
+    good += std::string(i ? " " : "") + "good great fine nice";
+    bad += std::string(i ? " " : "") + "bad awful poor sad";
+  }
+  write_lines(dir / "long.pos", {good, good + " nice"});
+  write_lines(dir / "long.neg", {bad, bad + " sad"});
+  const auto long_data = (dir / "long.pos").string() + "," + (dir / "long.neg").string();
+  const std::string lines = " '" + good + "' '" + bad + "'";
+  auto model_json = [&](const std::string& run) {
+    return nlohmann::json::parse(read_text(fs::path(run) / "model.json"));
+  };
+  for (const std::string variant :
+       {"multihead", "local --window 2", "bigbird --block-size 2 --random-blocks 1"}) {
+    const auto run = (dir / ("run_" + variant.substr(0, variant.find(' ')))).string();
+    const auto model = run + ".pt";
+    auto train = attnzoo(std::string(kTinyTextTrain) + "--epochs 4 --model " + variant +
+                         " --data " + (dir / "data").string() + " --out " + run);
+    ASSERT_EQ(train.status, 0) << train.output;
+    EXPECT_TRUE(model_json(run).at("max_length").is_null()) << variant;
+    auto eval = attnzoo("eval --threads 1 --run " + run + " --dataset text-lines --data " +
+                        long_data + " --json " + run + "_eval.json");
+    ASSERT_EQ(eval.status, 0) << variant << ": " << eval.output;
+    EXPECT_TRUE(contains(read_text(run + "_eval.json"), "\"examples\": 4")) << variant;
+    auto exported = attnzoo("export --run " + run + " --out " + model);
+    ASSERT_EQ(exported.status, 0) << exported.output;
+    EXPECT_TRUE(contains(exported.output, "forward(tokens [B, n], mask [B, n])"))
+        << exported.output;
+    EXPECT_EQ(torch::jit::load(model).attr("max_length").toInt(), 0) << variant;
+    auto by_module = attnzoo("predict --threads 1 --model " + model + lines);
+    auto by_run = attnzoo("predict --threads 1 --run " + run + lines);
+    ASSERT_EQ(by_run.status, 0) << variant << ": " << by_run.output;
+    EXPECT_EQ(by_module.output, by_run.output) << variant;
+    EXPECT_EQ(std::count(by_run.output.begin(), by_run.output.end(), '\n'), 2) << by_run.output;
+  }
+
+  // Learned positions: a table of max(512, 2 x the longest line) by default, or --max-positions.
+  const auto learned = (dir / "learned").string();
+  auto train = attnzoo(std::string(kTinyTextTrain) + "--epochs 1 --positional learned --data " +
+                       (dir / "data").string() + " --out " + learned);
+  ASSERT_EQ(train.status, 0) << train.output;
+  EXPECT_EQ(model_json(learned).at("max_length"), 512);
+  const auto small = (dir / "small").string();
+  train = attnzoo(std::string(kTinyTextTrain) +
+                  "--epochs 1 --positional learned --max-positions 8 --data " +
+                  (dir / "data").string() + " --out " + small);
+  ASSERT_EQ(train.status, 0) << train.output;
+  EXPECT_EQ(model_json(small).at("max_length"), 8);
+  auto eval =
+      attnzoo("eval --threads 1 --run " + small + " --dataset text-lines --data " + long_data);
+  EXPECT_EQ(eval.status, 1) << eval.output;
+  EXPECT_TRUE(contains(eval.output, long_data + ": an example has 25 tokens, longer than the "
+                                                "model's learned position table (8); train with "
+                                                "a larger --max-positions"))
+      << eval.output;
+  EXPECT_EQ(std::count(eval.output.begin(), eval.output.end(), '\n'), 1) << eval.output;
+  ASSERT_EQ(attnzoo("export --run " + small + " --out " + small + ".pt").status, 0);
+  EXPECT_EQ(torch::jit::load(small + ".pt").attr("max_length").toInt(), 8);
+  for (const auto& source : {"--run " + small, "--model " + small + ".pt"}) {
+    auto predict = attnzoo("predict --threads 1 " + source + " 'good nice' '" + good + "'");
+    EXPECT_EQ(predict.status, 1) << predict.output;
+    EXPECT_TRUE(contains(predict.output,
+                         "input line 2: it has 24 tokens, longer than the "
+                         "model's learned position table (8)"))
+        << predict.output;
+  }
+  auto too_small = attnzoo(std::string(kTinyTextTrain) +
+                           "--epochs 1 --positional learned --max-positions 3 --data " +
+                           (dir / "data").string() + " --out " + small + "2");
+  EXPECT_EQ(too_small.status, 2);
+  EXPECT_TRUE(contains(too_small.output,
+                       "--max-positions 3 is shorter than the longest example (5 tokens)"))
+      << too_small.output;
+  auto note = attnzoo(std::string(kTinyTextTrain) + "--epochs 1 --max-positions 8 --data " +
+                      (dir / "data").string() + " --out " + small + "3");
+  ASSERT_EQ(note.status, 0) << note.output;
+  EXPECT_TRUE(contains(note.output, "sinusoidal positions take any length")) << note.output;
+  EXPECT_TRUE(model_json(small + "3").at("max_length").is_null());
+  fs::remove_all(dir);
+}
+
 TEST(Cli, CompareTrainsEachVariantUnderOneBudgetAndResumes) {
   auto dir = fresh_dir("compare");
   const std::string compare =
@@ -220,7 +303,7 @@ TEST(Cli, CompareTrainsEachVariantUnderOneBudgetAndResumes) {
   auto first = attnzoo(compare);
   ASSERT_EQ(first.status, 0) << first.output;
   EXPECT_TRUE(contains(first.output, "compare [8/8] cnn (fraction 1, seed 1)")) << first.output;
-  const auto csv = read_file(dir / "results.csv");
+  const auto csv = read_text(dir / "results.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;  // header + 2 x 2 rows
   EXPECT_TRUE(contains(csv, "model,train_fraction,train_examples,seeds,params,test_accuracy_mean"))
       << csv;
@@ -231,14 +314,14 @@ TEST(Cli, CompareTrainsEachVariantUnderOneBudgetAndResumes) {
     EXPECT_EQ(final_json["steps"], 4);  // the budget
     EXPECT_EQ(final_json["train_examples"], 48);
   }
-  EXPECT_TRUE(contains(read_file(dir / "results.md"), "| cnn | 0.5 (24) |"));
+  EXPECT_TRUE(contains(read_text(dir / "results.md"), "| cnn | 0.5 (24) |"));
 
   // Run again: every run is finished, so none is trained again and the table is the same.
   const auto before = fs::last_write_time(dir / "runs" / "cnn_f1_s0" / "final.json");
   auto second = attnzoo(compare);
   ASSERT_EQ(second.status, 0) << second.output;
   EXPECT_EQ(fs::last_write_time(dir / "runs" / "cnn_f1_s0" / "final.json"), before);
-  EXPECT_EQ(read_file(dir / "results.csv"), csv);
+  EXPECT_EQ(read_text(dir / "results.csv"), csv);
 
   if (attnzoo::testing::shell("/usr/bin/python3 -c 'import matplotlib'").status == 0) {
     auto plot = attnzoo::testing::shell("/usr/bin/python3 " + std::string(ATTNZOO_SOURCE_DIR) +
@@ -256,7 +339,7 @@ TEST(Cli, CompareTrainsEachVariantUnderOneBudgetAndResumes) {
   EXPECT_EQ(failing.status, 1) << failing.output;
   EXPECT_TRUE(contains(failing.output, "nonexistent (fraction 1, seed 0): FAILED"))
       << failing.output;
-  EXPECT_TRUE(contains(read_file(dir / "bad" / "results.csv"), "\ncnn,1,")) << failing.output;
+  EXPECT_TRUE(contains(read_text(dir / "bad" / "results.csv"), "\ncnn,1,")) << failing.output;
   auto own = attnzoo("compare --dataset listops --models cnn --seed 3 --out " + dir.string());
   EXPECT_EQ(own.status, 2);
   EXPECT_TRUE(contains(own.output, "--seed: compare sets it for each run")) << own.output;
@@ -281,8 +364,8 @@ TEST(Cli, StoppedRunResumesWithItsOwnConfiguration) {
     auto at = json.find("\"" + key + "\"");
     return at == std::string::npos ? std::string() : json.substr(at, json.find('\n', at) - at);
   };
-  const auto a = read_file(dir / "whole" / "final.json");
-  const auto b = read_file(dir / "split" / "final.json");
+  const auto a = read_text(dir / "whole" / "final.json");
+  const auto b = read_text(dir / "split" / "final.json");
   for (const char* key : {"test_accuracy", "val_accuracy", "best_epoch", "steps", "params"}) {
     EXPECT_FALSE(metric(a, key).empty()) << key;
     EXPECT_EQ(metric(a, key), metric(b, key)) << key;

@@ -70,7 +70,7 @@ struct Lengths {
 
 // Lengths up to 40 (the longest "training" input), and, with sinusoidal positions, 4x that.
 const std::vector<Lengths>& text_lengths(bool any_length) {
-  static const std::vector<Lengths> bounded = {{{1}},  {{5}},          {{23}},
+  static const std::vector<Lengths> bounded = {{{1}},  {{5}},         {{23}},
                                                {{40}}, {{40, 17, 1}}, {{9, 9}}};
   static std::vector<Lengths> unbounded = [] {
     auto cases = bounded;
@@ -189,8 +189,8 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
           save_and_load(script_image_model(*model, {"0", "1", "2", "3", "4"}), variant + "_image");
       attnzoo::testing::ExportCases cases;
       // The training size, and larger images of other shapes (16 and 32 times the patches).
-      for (auto [batch, height, width] : std::vector<std::array<int64_t, 3>>{
-               {1, 8, 12}, {4, 8, 12}, {2, 32, 24}, {1, 8, 96}}) {
+      for (auto [batch, height, width] :
+           std::vector<std::array<int64_t, 3>>{{1, 8, 12}, {4, 8, 12}, {2, 32, 24}, {1, 8, 96}}) {
         if (variant == "cnn" && width != 12)
           continue;  // its 2-D kernel runs over rows of the training width (below)
         auto images = torch::rand({batch, 3, height, width});
@@ -218,10 +218,9 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
     // Learned patch positions cover the training size only: another size is a one-line error.
     {
       torch::manual_seed(5);
-      auto model =
-          ImageModel(ImageModelOptions(1, 8, 8, 3, small_encoder(small_config(variant), 1))
-                         .patch(4)
-                         .positional(PositionalKind::kLearned));
+      auto model = ImageModel(ImageModelOptions(1, 8, 8, 3, small_encoder(small_config(variant), 1))
+                                  .patch(4)
+                                  .positional(PositionalKind::kLearned));
       model->eval();
       auto loaded = script_image_model(*model, {"0", "1", "2"});
       auto same = torch::rand({2, 1, 8, 8});

@@ -384,6 +384,54 @@ TEST(ImageCli, TrainsOnIdxFilesAndEvaluatesTheRun) {
                                      run + "_bad");
   EXPECT_EQ(bad.status, 2) << bad.output;
   EXPECT_TRUE(contains(bad.output, "--patch 3 does not divide the 8x8 images")) << bad.output;
+
+  // Larger images: learned patch positions (the default) cover the training size only, a
+  // one-line error; 2-D sinusoidal positions take any size that divides into patches.
+  const auto large = dir / "large";
+  fs::create_directories(large);
+  write_idx_pair(large, "t10k", 12, 16, 24, 3);
+  const auto large_file = (large / "t10k-images-idx3-ubyte").string();
+  auto learned = attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " eval --run " + run +
+                                         " --dataset idx --data " + large.string());
+  EXPECT_EQ(learned.status, 1) << learned.output;
+  EXPECT_TRUE(contains(learned.output, large.string() +
+                                           ": images of 16x24 pixels, but the learned patch "
+                                           "positions cover 8x8 (sinusoidal positions take any "
+                                           "size)"))
+      << learned.output;
+  auto learned_predict = attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " predict --model " +
+                                                 model + " " + large_file + ":0");
+  EXPECT_EQ(learned_predict.status, 1) << learned_predict.output;
+  EXPECT_TRUE(contains(learned_predict.output, "but the learned patch positions cover 8x8"))
+      << learned_predict.output;
+  const auto sinusoidal = (dir / "sinusoidal").string();
+  auto train_sinusoidal = attnzoo::testing::shell(
+      std::string(ATTNZOO_BINARY) + " train --dataset idx --data " + dir.string() +
+      " --test-fraction 0.2 --patch 2 --positional sinusoidal --d-model 16 --heads 2 --layers 1 "
+      "--epochs 2 --batch-size 16 --threads 1 --out " +
+      sinusoidal);
+  ASSERT_EQ(train_sinusoidal.status, 0) << train_sinusoidal.output;
+  auto large_eval =
+      attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " eval --run " + sinusoidal +
+                              " --dataset idx --data " + large.string() + " --threads 1");
+  ASSERT_EQ(large_eval.status, 0) << large_eval.output;
+  EXPECT_TRUE(contains(large_eval.output, "12 examples")) << large_eval.output;
+  const auto sinusoidal_model = sinusoidal + ".pt";
+  auto exported_sinusoidal = attnzoo::testing::shell(
+      std::string(ATTNZOO_BINARY) + " export --run " + sinusoidal + " --out " + sinusoidal_model);
+  ASSERT_EQ(exported_sinusoidal.status, 0) << exported_sinusoidal.output;
+  EXPECT_TRUE(contains(exported_sinusoidal.output, "forward(images [B, 1, H, W (multiples of 2)])"))
+      << exported_sinusoidal.output;
+  const std::string large_inputs =
+      " " + large_file + ":0 " + large_file + ":5 " + file + ":3 " + large_file + ":11";
+  auto large_by_module =
+      attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " predict --threads 1 --model " +
+                              sinusoidal_model + large_inputs);
+  auto large_by_run = attnzoo::testing::shell(
+      std::string(ATTNZOO_BINARY) + " predict --threads 1 --run " + sinusoidal + large_inputs);
+  ASSERT_EQ(large_by_run.status, 0) << large_by_run.output;
+  EXPECT_EQ(large_by_module.output, large_by_run.output);
+  EXPECT_EQ(std::count(large_by_run.output.begin(), large_by_run.output.end(), '\n'), 4);
 }
 
 }  // namespace

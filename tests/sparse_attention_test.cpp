@@ -305,6 +305,47 @@ TEST(SparsePattern, BigBirdRandomBlocksAreOutsideWindowAndGlobalsAndSeeded) {
   }
 }
 
+// The counter-hash draw spreads the random blocks over every candidate: over the heads and query
+// blocks of a long sequence each non-global block is drawn, none far more often than the mean,
+// and the drawn blocks lie near and far alike (not clustered next to the window).
+TEST(SparsePattern, BigBirdRandomBlocksSpreadOverTheCandidates) {
+  auto c = base("bigbird");
+  c.heads = 4;
+  c.block_size = 2;
+  c.window_blocks = 3;
+  c.global_blocks = 2;
+  c.random_blocks = 3;
+  const int64_t blocks = 96;
+  auto layer = make_sparse(c);
+  const auto global =
+      std::dynamic_pointer_cast<BigBirdAttentionImpl>(layer)->global_block_flags(blocks);
+  const auto random = bigbird_random_blocks(layer->pattern(blocks * c.block_size), 1);
+  std::vector<int64_t> drawn(blocks, 0);
+  int64_t total = 0, far = 0;
+  for (int64_t h = 0; h < c.heads; ++h) {
+    for (int64_t q = 0; q < blocks; ++q) {
+      for (int64_t k : random[h][q]) {
+        ++drawn[k];
+        ++total;
+        far += diff(k, q) > blocks / 4;
+      }
+    }
+  }
+  ASSERT_EQ(total, c.heads * (blocks - 2) * c.random_blocks);
+  const double mean = static_cast<double>(total) / (blocks - 2);
+  for (int64_t k = 0; k < blocks; ++k) {
+    if (global[k]) {
+      EXPECT_EQ(drawn[k], 0) << "block " << k;
+      continue;
+    }
+    EXPECT_GT(drawn[k], 0) << "block " << k << " is never drawn";
+    EXPECT_LE(drawn[k], 3 * mean) << "block " << k;
+  }
+  // Uniform draws put a key block more than a quarter of the sequence away about 56% of the time.
+  EXPECT_GT(static_cast<double>(far) / total, 0.4);
+  EXPECT_LT(static_cast<double>(far) / total, 0.7);
+}
+
 TEST(SparsePattern, BandTableListsExactlyTheNeededBlocks) {
   // Blocks of 4, 5 query blocks, keys i-5 .. i+2: block 0 (queries 0..3) needs keys 0..5 = blocks
   // 0, 1; block 2 (8..11) needs 3..13 = blocks 0..3; block 4 (16..19) needs 11..19 = blocks 2..4.

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <torch/script.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "datasets/speech/fbank.h"
 #include "datasets/speech/wav_reader.h"
@@ -217,8 +219,8 @@ TEST(Speech, FoldersUseTheirListsAndPaddingIsMasked) {
   attention.heads = 2;
   attention.truncate_left = 3;
   attention.truncate_right = 1;
-  SpeechModel model(
-      SpeechModelOptions(40, 2, EncoderOptions(EncoderLayerOptions(attention), 1)).max_positions(100));
+  SpeechModel model(SpeechModelOptions(40, 2, EncoderOptions(EncoderLayerOptions(attention), 1))
+                        .max_positions(100));
   model->eval();
   auto logits = model->forward(batch.inputs, batch.mask);
   EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{7, 2}));
@@ -273,6 +275,52 @@ TEST(SpeechCli, TrainsTruncatedAttentionOnFsddFilesAndEvaluates) {
   auto missing = attnzoo::testing::shell(binary + " predict --model " + model + " nothing.wav");
   EXPECT_NE(missing.status, 0);
   EXPECT_TRUE(contains(missing.output, "nothing.wav")) << missing.output;
+
+  // Another speaker, with recordings 4x longer than any in training: sinusoidal positions take
+  // any length, in eval, predict and the exported module alike.
+  EXPECT_TRUE(nlohmann::json::parse(attnzoo::testing::read_text(fs::path(run) / "model.json"))
+                  .at("max_length")
+                  .is_null());
+  EXPECT_EQ(module.attr("max_length").toInt(), 0);
+  const auto other = dir / "other";
+  fs::create_directories(other);
+  std::string long_inputs;
+  for (int64_t label = 0; label < 3; ++label) {
+    for (int64_t index = 0; index < 2; ++index) {
+      const auto path = other / fmt::format("{}_bob_{}.wav", label, index);
+      write_wav(path.string(), tone(label, 20 + index, 8000, 1.6), 8000);
+      long_inputs += " " + path.string();
+    }
+  }
+  auto long_eval = attnzoo::testing::shell(
+      binary + " eval --run " + run + " --dataset fsdd --data " + other.string() + " --threads 1");
+  ASSERT_EQ(long_eval.status, 0) << long_eval.output;
+  EXPECT_TRUE(contains(long_eval.output, "6 examples")) << long_eval.output;
+  auto long_by_module =
+      attnzoo::testing::shell(binary + " predict --threads 1 --model " + model + long_inputs);
+  auto long_by_run =
+      attnzoo::testing::shell(binary + " predict --threads 1 --run " + run + long_inputs);
+  ASSERT_EQ(long_by_run.status, 0) << long_by_run.output;
+  EXPECT_EQ(long_by_module.output, long_by_run.output);
+  EXPECT_EQ(std::count(long_by_run.output.begin(), long_by_run.output.end(), '\n'), 6);
+
+  // Learned positions bound the length by their table: past it, one line naming the option.
+  const auto learned = (dir / "learned").string();
+  auto small = attnzoo::testing::shell(
+      binary + " train --dataset fsdd --data " + dir.string() +
+      " --positional learned --max-positions 40 --d-model 16 --heads 2 --layers 1 --epochs 1"
+      " --val-fraction 0.3 --threads 1 --out " +
+      learned);
+  ASSERT_EQ(small.status, 0) << small.output;
+  auto too_long = attnzoo::testing::shell(binary + " eval --run " + learned +
+                                          " --dataset fsdd --data " + other.string());
+  EXPECT_EQ(too_long.status, 1) << too_long.output;
+  EXPECT_TRUE(contains(too_long.output, other.string() + ": an utterance has 15"))
+      << too_long.output;
+  EXPECT_TRUE(contains(too_long.output,
+                       " frames, longer than the model's learned position table "
+                       "(40); train with a larger --max-positions"))
+      << too_long.output;
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,12 @@ inline void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to
   const auto source = from.named_parameters();
   for (auto& p : to.named_parameters())
     p.value().copy_(source[p.key()]);
+}
+
+/// The whole text of a file ("" when it cannot be read).
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 inline bool contains(const std::string& text, const std::string& part) {

@@ -107,7 +107,8 @@ SparsePattern BigBirdAttentionImpl::pattern(int64_t n) const {
 
 ScriptPattern BigBirdAttentionImpl::script_pattern() const {
   // pattern() above, line for line.
-  return {fmt::format(R"JIT(
+  return {
+      fmt::format(R"JIT(
 def hash_round(self, x: Tensor, v: Tensor) -> Tensor:
     h = torch.remainder(x + v + 1, 2147483647) * 1103515245 % 2147483647
     h = torch.bitwise_xor(h, torch.div(h, 32768, rounding_mode='floor'))
@@ -156,14 +157,13 @@ def pattern(self, n: int) -> Tuple[int, Tensor, Tensor, int, Tensor]:
 def allows(self, head: Tensor, i: Tensor, j: Tensor) -> Tensor:
     return torch.ones_like(head + i + j, dtype=torch.bool)
 )JIT",
-                      fmt::arg("block", options.block_size()),
-                      fmt::arg("global_blocks", options.global_blocks()),
-                      fmt::arg("half", options.window_blocks() / 2),
-                      fmt::arg("window", options.window_blocks()),
-                      fmt::arg("random", options.random_blocks()),
-                      fmt::arg("heads", options.heads()),
-                      fmt::arg("seed", static_cast<int64_t>(options.seed() % kModulus))),
-          {}};
+                  fmt::arg("block", options.block_size()),
+                  fmt::arg("global_blocks", options.global_blocks()),
+                  fmt::arg("half", options.window_blocks() / 2),
+                  fmt::arg("window", options.window_blocks()),
+                  fmt::arg("random", options.random_blocks()), fmt::arg("heads", options.heads()),
+                  fmt::arg("seed", static_cast<int64_t>(options.seed() % kModulus))),
+      {}};
 }
 
 }  // namespace attnzoo

@@ -26,9 +26,8 @@ std::string script_encoder(torch::jit::Module& module, EncoderImpl& encoder) {
     auto& layer = *encoder.layers[l];
     const auto prefix = fmt::format("layer{}_", l);
     register_tensors(module, layer, prefix, "attention");
-    module.register_module(
-        fmt::format("attention{}", l),
-        script_attention(*layer.attention, fmt::format("Attention{}", l), unit));
+    module.register_module(fmt::format("attention{}", l),
+                           script_attention(*layer.attention, fmt::format("Attention{}", l), unit));
     body += fmt::format("    h = h + self.attention{}.forward({}, mask)\n", l,
                         layer_norm("h", layer.attention_norm, prefix + "attention_norm"));
     body += fmt::format("    m = {}\n", layer_norm("h", layer.mlp_norm, prefix + "mlp_norm"));
