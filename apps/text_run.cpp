@@ -46,6 +46,9 @@ po::options_description text_run_options(TextRunOptions& run) {
        "text-lines: extension | prefix")
       ("separator", po::value<std::string>(&data.separator)->default_value(""),
        "text-lines prefix mode: label separator (default: first whitespace)")
+      ("label-separator", po::value<std::string>(&data.label_separator)->default_value(""),
+       "text-lines prefix mode: keep the label's part before this (':' turns TREC's "
+       "DESC:manner into DESC)")
       ("label-column", po::value<std::string>(&data.label_column)->default_value(data.label_column),
        "tsv: label column, by header name or 0-based index")
       ("text-column", po::value<std::string>(&data.text_column)->default_value(data.text_column),

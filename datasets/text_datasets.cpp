@@ -107,7 +107,7 @@ std::vector<RawExample> read_file(const TextDataOptions& o, const std::string& p
   if (o.kind == "listops")
     return read_listops_file(path);
   if (o.kind == "text-lines")
-    return read_text_lines(path, o.label_from, o.separator);
+    return read_text_lines(path, o.label_from, o.separator, o.label_separator);
   if (o.kind == "tsv")
     return read_tsv(path, o.label_column, o.text_column, o.header);
   return read_conllu(path, o.tag_column);
@@ -353,6 +353,30 @@ std::vector<std::string> training_label_names(const std::vector<RawExample>& tra
   return {names.begin(), names.end()};
 }
 
+// A classifier needs two classes in training: one class means the labels were read from the wrong
+// place (a whole file's extension where each line starts with its label, say).
+void check_classes(const TextDataOptions& o, const std::vector<RawExample>& train,
+                   const std::vector<std::string>& label_names) {
+  if (label_names.size() >= 2 || train.empty())
+    return;
+  std::string files;
+  for (const auto& example : train) {
+    if (files.find(example.source) == std::string::npos)
+      files += (files.empty() ? "" : ",") + example.source;
+  }
+  std::string hint;
+  if (o.kind == "text-lines" && o.label_from == "extension") {
+    hint = "; when each line starts with its label, use --label-from prefix";
+  } else if (o.kind == "text-lines") {
+    hint = "; check --separator and --label-separator";
+  } else if (o.kind == "tsv") {
+    hint = "; check --label-column";
+  }
+  throw_at(files, 0,
+           "every training example has the label " + shown_text(label_names.front()) +
+               " (expected at least two classes" + hint + ")");
+}
+
 int64_t token_id(const Vocabulary& vocabulary, const std::string& token, bool word_classes) {
   int64_t id = vocabulary.id(token);
   if (id == Vocabulary::kUnknown && word_classes)
@@ -499,6 +523,7 @@ TextTask load_text_task(const TextDataOptions& options) {
   } else {
     task.vocabulary = build_vocabulary(raw.train, tokenizer, options, labelling);
     task.label_names = training_label_names(raw.train, labelling);
+    check_classes(options, raw.train, task.label_names);
   }
   const Encoder encoder(task.vocabulary, task.label_names, tokenizer, options, labelling,
                         "the training split");

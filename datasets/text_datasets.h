@@ -64,6 +64,8 @@ struct TextDataOptions {
   std::string label_from = "extension";
   /// text-lines prefix mode: the separator; empty means the first run of whitespace.
   std::string separator;
+  /// text-lines prefix mode: keep the label's part before this (':' for coarse TREC classes).
+  std::string label_separator;
 
   /// tsv: columns by header name or 0-based index; `header` says whether line 1 names columns.
   std::string label_column = "0";

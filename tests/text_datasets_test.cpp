@@ -396,6 +396,46 @@ TEST_F(TextDatasets, TextLinesLabelFromPrefix) {
   EXPECT_THROW(read_text_lines(file, "suffix", ""), std::invalid_argument);
 }
 
+// TREC's questions: "DESC:manner How did ...". The whole prefix is the fine class; with a label
+// separator its part before ':' is the coarse one. Read as one file's extension instead, every
+// line has one label: an error naming the file and the option that reads the prefix.
+TEST_F(TextDatasets, TextLinesCoarseLabelsAndASingleClassIsAnError) {
+  const std::string file = write("trec.label",
+                                 "DESC:manner How did serfdom develop ?\n"
+                                 "ENTY:cremat What films featured Tom ?\n"
+                                 "DESC:def What is a tsunami ?\n"
+                                 "HUM:ind Who killed Gandhi ?\n");
+  const auto fine = read_text_lines(file, "prefix", "");
+  EXPECT_EQ(fine[0].label, "DESC:manner");
+  const auto coarse = read_text_lines(file, "prefix", "", ":");
+  ASSERT_EQ(coarse.size(), 4u);
+  EXPECT_EQ(coarse[0].label, "DESC");
+  EXPECT_EQ(coarse[0].text, "How did serfdom develop ?");
+  EXPECT_EQ(coarse[1].label, "ENTY");
+  EXPECT_EQ(coarse[3].label, "HUM");
+  const std::string no_coarse = write("no_coarse.txt", "DESC:x a\n:manner b\n");
+  expect_error_at([&] { read_text_lines(no_coarse, "prefix", "", ":"); }, no_coarse, 2,
+                  "empty label");
+
+  TextDataOptions options;
+  options.kind = "text-lines";
+  options.data = file;
+  options.validation_fraction = 0.0;
+  options.test_fraction = 0.0;
+  expect_error_at([&] { load_text_task(options); }, file, 0,
+                  "every training example has the label 'label' (expected at least two classes; "
+                  "when each line starts with its label, use --label-from prefix)");
+  options.label_from = "prefix";
+  options.label_separator = ":";
+  const auto task = load_text_task(options);
+  EXPECT_EQ(task.label_names, (std::vector<std::string>{"DESC", "ENTY", "HUM"}));
+  const std::string one = write("one.txt", "A:x a\nA:y b\n");
+  options.data = one;
+  expect_error_at([&] { load_text_task(options); }, one, 0,
+                  "every training example has the label 'A' (expected at least two classes; check "
+                  "--separator and --label-separator)");
+}
+
 TEST_F(TextDatasets, TsvColumnsByIndexAndByName) {
   const std::string plain = write("plain.tsv", "1\tpos\tgood film\n\n2\tneg\tbad film\n");
   const auto by_index = read_tsv(plain, "1", "2", false);

@@ -41,7 +41,8 @@ std::vector<std::string> text_lines_files(const std::string& data, const std::st
 }
 
 std::vector<RawExample> read_text_lines(const std::string& path, const std::string& label_from,
-                                        const std::string& separator) {
+                                        const std::string& separator,
+                                        const std::string& label_separator) {
   check_label_from(label_from);
   const bool from_extension = label_from == "extension";
   std::string file_label;
@@ -90,10 +91,14 @@ std::vector<RawExample> read_text_lines(const std::string& path, const std::stri
       label = std::string_view(line).substr(0, at);
       text = std::string_view(line).substr(at + separator.size());
     }
+    if (!label_separator.empty())
+      label = label.substr(0, label.find(label_separator));
     if (label.empty()) {
       throw_at(path, number,
                "empty label (expected LABEL" + (separator.empty() ? " " : separator) +
-                   "text with the label at the start of the line)");
+                   "text with the label at the start of the line" +
+                   (label_separator.empty() ? "" : ", before any " + shown_text(label_separator)) +
+                   ")");
     }
     text = trim_ascii(text);
     if (text.empty()) {

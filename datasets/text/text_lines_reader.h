@@ -27,9 +27,12 @@ std::vector<std::string> text_lines_files(const std::string& data, const std::st
 ///   label_from "prefix":    the label is what comes before the first `separator` (or, when
 ///                           `separator` is empty, before the first run of ASCII whitespace);
 ///                           a line without the separator, with an empty label or with no text
-///                           after it is an error `PATH:LINE: what (expected ...)`.
+///                           after it is an error `PATH:LINE: what (expected ...)`. With a
+///                           `label_separator`, only the label's part before it is kept
+///                           (':' makes TREC's "DESC:manner" the coarse class "DESC").
 /// Blank lines (empty or whitespace only) are skipped; a file with no example is an error.
 std::vector<RawExample> read_text_lines(const std::string& path, const std::string& label_from,
-                                        const std::string& separator);
+                                        const std::string& separator,
+                                        const std::string& label_separator = "");
 
 }  // namespace attnzoo
