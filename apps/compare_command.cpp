@@ -21,6 +21,7 @@
 #include "apps/command.h"
 #include "apps/run_files.h"
 #include "datasets/text/text_file.h"
+#include "plot_compare_script.h"
 #include "training/checkpoint.h"
 #include "training/progress.h"
 
@@ -31,9 +32,10 @@ using json = nlohmann::json;
 
 namespace {
 
-// Runs this executable with `args` (args[0] included), its output going to `log`; the exit
-// status (-1 when it could not run or was killed).
-int run_logged(const std::vector<std::string>& args, const fs::path& log) {
+// Runs `program` (by default this executable) with `args` (args[0] included), its output going
+// to `log`; the exit status (-1 when it could not run or was killed).
+int run_logged(const std::vector<std::string>& args, const fs::path& log,
+               const char* program = "/proc/self/exe") {
   std::vector<char*> argv;
   for (const auto& a : args)
     argv.push_back(const_cast<char*>(a.c_str()));
@@ -52,7 +54,7 @@ int run_logged(const std::vector<std::string>& args, const fs::path& log) {
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
     close(fd);
-    execv("/proc/self/exe", argv.data());
+    execv(program, argv.data());
     _exit(127);
   }
   close(fd);
@@ -71,6 +73,31 @@ std::string last_line(const fs::path& path) {
       last = line;
   }
   return last;
+}
+
+// Draws the comparison's plots with the embedded scripts/plot_compare.py under Debian's Python,
+// or says why not (compare's results stand either way).
+void write_plots(const fs::path& root) {
+  const char* python = "/usr/bin/python3";
+  const auto log = root / "plots.log";
+  const auto by_hand = fmt::format("python3 scripts/plot_compare.py {}", root.string());
+  if (!fs::exists(python) || run_logged({"python3", "-c", "import matplotlib"}, log, python) != 0) {
+    fmt::print(
+        "plots: not drawn, Debian's python3-matplotlib is not installed (apt-get install "
+        "python3-matplotlib, then {})\n",
+        by_hand);
+    return;
+  }
+  if (run_logged({"python3", "-c", kPlotCompareScript, root.string()}, log, python) != 0) {
+    fmt::print(stderr, "plots: failed: {} [{}]\n", last_line(log), log.string());
+    return;
+  }
+  std::string written;
+  for (const char* name : {"accuracy_vs_time.png", "accuracy_vs_fraction.png"}) {
+    if (fs::exists(root / name))
+      written += (written.empty() ? "" : ", ") + (root / name).string();
+  }
+  fmt::print("plots: {}\n", written);
 }
 
 std::vector<double> parse_fractions(const std::string& text) {
@@ -321,10 +348,9 @@ int run_compare(const std::vector<std::string>& args) {
       fmt::format("Comparison on {}{} ({} seed{}{})", dataset, data.empty() ? "" : " " + data,
                   seeds, seeds > 1 ? "s" : "", budget.empty() ? "" : "; budget " + budget));
   fmt::print("{}", table);
-  fmt::print(
-      "wrote {}/results.csv, results.json, results.md; plot with: python3 "
-      "scripts/plot_compare.py {}\n",
-      out, out);
+  fmt::print("wrote {}/results.csv, results.json, results.md\n", out);
+  if (!rows.empty())
+    write_plots(root);
   if (failed > 0) {
     fmt::print(stderr, "attnzoo compare: {} of {} runs failed (their logs are named above)\n",
                failed, total);

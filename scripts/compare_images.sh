@@ -18,8 +18,3 @@ out=runs/compare-images
 ./build/attnzoo compare --dataset idx --data "$data" --models multihead,local,cnn,lstm \
   --train-fraction 0.05,0.2,1 --seeds "${SEEDS:-1}" --budget-steps "${STEPS:-300}" --out "$out" \
   --config scripts/compare_images.ini
-if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
-  /usr/bin/python3 scripts/plot_compare.py "$out"
-else
-  echo "compare_images: python3-matplotlib is missing (scripts/setup.sh installs it); no plots" >&2
-fi

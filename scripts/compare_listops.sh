@@ -12,8 +12,3 @@ out=runs/compare-listops
   --models vanilla,multihead,truncated,local,stride,global,longformer,bigbird,cnn,lstm \
   --seeds "${SEEDS:-1}" --budget-steps "${STEPS:-400}" --out "$out" \
   --config scripts/compare_listops.ini
-if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
-  /usr/bin/python3 scripts/plot_compare.py "$out"
-else
-  echo "compare_listops: python3-matplotlib is missing (scripts/setup.sh installs it); no plots" >&2
-fi
