@@ -40,7 +40,10 @@ po::options_description speech_run_options(SpeechRunOptions& run) {
       ("stack", po::value<int64_t>(&data.stack)->default_value(1),
        "stack this many consecutive frames into one vector")
       ("subsample", po::value<int64_t>(&data.subsample)->default_value(1),
-       "keep every N-th (stacked) frame");
+       "keep every N-th (stacked) frame")
+      ("test-speakers", po::value<std::string>(&run.test_speakers)->default_value(""),
+       "fsdd: SPEAKER[,SPEAKER]: test on every recording of these speakers and train on the "
+       "others (leave-speakers-out; default: recordings 0-4 of every speaker are the test set)");
   // clang-format on
   auto model = encoder_choice_options(run.model, "positional encoding: sinusoidal | learned | none",
                                       "utterance pooling: mean | cls");
@@ -59,6 +62,7 @@ void finish_speech_run_options(const po::variables_map& vm, SpeechRunOptions& ru
   check_encoder_choices(run.model);
   if (run.data.stack < 1 || run.data.subsample < 1)
     throw UsageError("--stack and --subsample must be at least 1");
+  run.data.test_speakers = split_list(run.test_speakers);
 }
 
 std::shared_ptr<SpeechModelImpl> build_speech_model(const SpeechRunOptions& run,

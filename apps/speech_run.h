@@ -19,6 +19,7 @@ struct SpeechRunOptions {
   EncoderChoices model{2, 0, 0.1, "sinusoidal", "mean"};
   SpeechDataOptions data;
   int64_t max_positions = 0;  ///< --max-positions (0: the default size)
+  std::string test_speakers;  ///< --test-speakers, comma-separated
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;

@@ -249,6 +249,30 @@ SpeechDataset featurize(const std::vector<Utterance>& utterances, const std::vec
   return SpeechDataset(std::move(frames), std::move(labels));
 }
 
+// Leave-speakers-out: the named speakers' recordings are the test set, everyone else's train.
+void hold_out_speakers(std::vector<Utterance>& utterances, const SpeechDataOptions& options) {
+  std::set<std::string> known;
+  for (const auto& u : utterances)
+    known.insert(u.speaker);
+  for (const auto& speaker : options.test_speakers) {
+    if (known.count(speaker) == 0) {
+      std::string names;
+      for (const auto& k : known)
+        names += (names.empty() ? "" : ", ") + k;
+      throw std::invalid_argument(
+          fmt::format("{}: --test-speakers {}: no recordings of that speaker (the speakers are {})",
+                      options.data, speaker, names));
+    }
+  }
+  const std::set<std::string> held(options.test_speakers.begin(), options.test_speakers.end());
+  if (held.size() == known.size()) {
+    throw std::invalid_argument(fmt::format(
+        "{}: --test-speakers names every speaker, so none is left to train on", options.data));
+  }
+  for (auto& u : utterances)
+    u.split = held.count(u.speaker) ? Split::kTest : Split::kTrain;
+}
+
 }  // namespace
 
 SpeechTask load_speech_task(const SpeechDataOptions& options) {
@@ -256,7 +280,17 @@ SpeechTask load_speech_task(const SpeechDataOptions& options) {
     throw std::invalid_argument("--data is required for the " + options.kind + " dataset kind");
   if (options.stack < 1 || options.subsample < 1)
     throw std::invalid_argument("--stack and --subsample must be at least 1");
+  if (!options.test_speakers.empty() && options.kind != "fsdd") {
+    throw std::invalid_argument(
+        "--test-speakers needs the fsdd kind, whose file names carry the "
+        "speaker (got " +
+        options.kind + ")");
+  }
+  if (!options.test_speakers.empty() && !options.test_data.empty())
+    throw std::invalid_argument("--test-speakers and --test-data both name the test set; give one");
   auto utterances = read_utterances(options, options.data);
+  if (!options.test_speakers.empty())
+    hold_out_speakers(utterances, options);
   std::vector<size_t> train, validation, test, unassigned;
   for (size_t i = 0; i < utterances.size(); ++i) {
     switch (utterances[i].split) {

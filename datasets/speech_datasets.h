@@ -38,6 +38,9 @@ struct SpeechDataOptions {
   int64_t stack = 1;
   /// Keep every s-th (stacked) frame (1: all).
   int64_t subsample = 1;
+  /// fsdd: leave these speakers out of training; every recording of theirs is the test set and
+  /// every recording of the others trains (empty: the official split by recording index).
+  std::vector<std::string> test_speakers;
 };
 
 std::string speech_dataset_kinds();  // "fsdd | speech-folders"

@@ -185,6 +185,48 @@ TEST(Speech, FsddSplitByIndexAndMixedRatesAreAnError) {
   EXPECT_TRUE(contains(message, "oops.wav: an FSDD file is named")) << message;
 }
 
+// Leave-one-speaker-out: every recording of the named speaker is the test set, every recording
+// of the others trains (validation carved from them).
+TEST(Speech, FsddTestSpeakersAreLeftOutOfTraining) {
+  auto dir = fresh_dir("speakers");
+  for (int64_t label = 0; label < 2; ++label) {
+    for (const char* speaker : {"ann", "bob", "cy"}) {
+      for (int64_t index = 0; index < 6; ++index) {
+        // bob's recordings are the only ones of 0.5 s: the test set's length tells them apart.
+        write_wav((dir / fmt::format("{}_{}_{}.wav", label, speaker, index)).string(),
+                  tone(label, index, 8000, std::string(speaker) == "bob" ? 0.5 : 0.3), 8000);
+      }
+    }
+  }
+  SpeechDataOptions options;
+  options.data = dir.string();
+  options.validation_fraction = 0.25;
+  options.test_speakers = {"bob"};
+  auto task = load_speech_task(options);
+  EXPECT_EQ(task.test.size(), 12);  // all of bob's
+  EXPECT_EQ(task.validation.size() + task.train.size(), 24);
+  EXPECT_EQ(task.validation.size(), 6);
+  for (int64_t i = 0; i < task.test.size(); ++i)
+    EXPECT_EQ(task.test.length(i), 48) << i;  // 0.5 s
+  for (int64_t i = 0; i < task.train.size(); ++i)
+    EXPECT_EQ(task.train.length(i), 28) << i;  // 0.3 s: nobody's but ann's and cy's
+  options.test_speakers = {"bob", "cy"};
+  EXPECT_EQ(load_speech_task(options).test.size(), 24);
+
+  options.test_speakers = {"dan"};
+  auto unknown = message_of([&] { load_speech_task(options); });
+  EXPECT_TRUE(contains(unknown, dir.string() + ": --test-speakers dan: no recordings of that "
+                                               "speaker (the speakers are ann, bob, cy)"))
+      << unknown;
+  options.test_speakers = {"ann", "bob", "cy"};
+  auto everyone = message_of([&] { load_speech_task(options); });
+  EXPECT_TRUE(contains(everyone, "names every speaker")) << everyone;
+  options.test_speakers = {"bob"};
+  options.kind = "speech-folders";
+  auto folders = message_of([&] { load_speech_task(options); });
+  EXPECT_TRUE(contains(folders, "--test-speakers needs the fsdd kind")) << folders;
+}
+
 TEST(Speech, FoldersUseTheirListsAndPaddingIsMasked) {
   auto root = fresh_dir("folders");
   for (const char* label : {"no", "yes"}) {
