@@ -41,6 +41,9 @@ po::options_description speech_run_options(SpeechRunOptions& run) {
        "stack this many consecutive frames into one vector")
       ("subsample", po::value<int64_t>(&data.subsample)->default_value(1),
        "keep every N-th (stacked) frame")
+      ("utterance-norm", po::value<bool>(&run.utterance_norm)->default_value(run.utterance_norm),
+       "subtract each utterance's mean frame before the training set's normalisation "
+       "(cepstral mean normalisation: robust to new speakers and microphones)")
       ("test-speakers", po::value<std::string>(&run.test_speakers)->default_value(""),
        "fsdd: SPEAKER[,SPEAKER]: test on every recording of these speakers and train on the "
        "others (leave-speakers-out; default: recordings 0-4 of every speaker are the test set)");
@@ -75,6 +78,7 @@ std::shared_ptr<SpeechModelImpl> build_speech_model(const SpeechRunOptions& run,
       options.positional(parse_positional(run.model.positional))
           .pooling(parse_pooling(run.model.pooling))
           .dropout(run.model.dropout)
+          .utterance_norm(run.utterance_norm)
           .mean(facts.mean)
           .std(facts.std));
 }
@@ -135,7 +139,7 @@ int train_speech_model(const std::vector<std::string>& args) {
   const int64_t longest =
       std::max({task.train.max_length(), task.validation.max_length(), task.test.max_length()});
   facts.max_length = resolve_max_length(run.model.positional, run.max_positions, longest, "frames");
-  std::tie(facts.mean, facts.std) = task.train.feature_statistics();
+  std::tie(facts.mean, facts.std) = task.train.feature_statistics(run.utterance_norm);
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_speech_model(run, facts);
   if (!run.trainer.resume) {

@@ -20,6 +20,7 @@ struct SpeechRunOptions {
   SpeechDataOptions data;
   int64_t max_positions = 0;  ///< --max-positions (0: the default size)
   std::string test_speakers;  ///< --test-speakers, comma-separated
+  bool utterance_norm = false;
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;

@@ -53,8 +53,14 @@ Batch SpeechDataset::batch(const std::vector<int64_t>& indices) const {
   return {x, mask, torch::tensor(labels, torch::kLong), {}};
 }
 
-std::pair<std::vector<double>, std::vector<double>> SpeechDataset::feature_statistics() const {
-  auto all = torch::cat(frames_).to(torch::kDouble);
+std::pair<std::vector<double>, std::vector<double>> SpeechDataset::feature_statistics(
+    bool utterance_mean_removed) const {
+  std::vector<torch::Tensor> frames = frames_;
+  if (utterance_mean_removed) {
+    for (auto& f : frames)
+      f = f - f.mean(0, /*keepdim=*/true);
+  }
+  auto all = torch::cat(frames).to(torch::kDouble);
   // The population deviation, written out: Tensor::std's overloads differ between versions.
   auto mean = all.mean(0);
   auto std = (all - mean).pow(2).mean(0).sqrt().clamp_min(1e-6);

@@ -61,8 +61,10 @@ class SpeechDataset : public BatchSource {
   int64_t feature_dim() const { return frames_.empty() ? 0 : frames_[0].size(1); }
   int64_t max_length() const { return max_length_; }
   const std::vector<int64_t>& labels() const { return labels_; }
-  /// Per-feature mean and standard deviation over every frame.
-  std::pair<std::vector<double>, std::vector<double>> feature_statistics() const;
+  /// Per-feature mean and standard deviation over every frame; with `utterance_mean_removed`,
+  /// of the frames less their utterance's mean (what SpeechModel normalises with that option).
+  std::pair<std::vector<double>, std::vector<double>> feature_statistics(
+      bool utterance_mean_removed = false) const;
 
  private:
   std::vector<torch::Tensor> frames_;

@@ -52,7 +52,12 @@ torch::Tensor SpeechModelImpl::forward(const torch::Tensor& frames, const torch:
   auto m = mask.defined() ? mask
                           : torch::ones({frames.size(0), frames.size(1)},
                                         frames.options().dtype(torch::kBool));
-  auto x = input((frames - mean) / std);
+  auto f = frames;
+  if (options.utterance_norm()) {
+    const auto real = m.unsqueeze(-1).to(frames.dtype());
+    f = frames - (frames * real).sum(1, true) / real.sum(1, true).clamp_min(1.0);
+  }
+  auto x = input((f - mean) / std);
   if (cls.defined()) {
     x = torch::cat({cls.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1);
     m = torch::cat({torch::ones({m.size(0), 1}, m.options()), m}, 1);

@@ -28,7 +28,11 @@ struct SpeechModelOptions {
   TORCH_ARG(int64_t, max_positions) = 1000;
   TORCH_ARG(Pooling, pooling) = Pooling::kMean;
   TORCH_ARG(double, dropout) = 0.1;
-  /// Per-feature mean and standard deviation of the training frames; empty: 0 and 1.
+  /// Subtract each utterance's own mean frame (over its real frames) first: cepstral mean
+  /// normalisation, which takes out what a speaker or a microphone adds to every frame.
+  TORCH_ARG(bool, utterance_norm) = false;
+  /// Per-feature mean and standard deviation of the training frames (after the utterance mean
+  /// is removed, with utterance_norm); empty: 0 and 1.
   TORCH_ARG(std::vector<double>, mean) = {};
   TORCH_ARG(std::vector<double>, std) = {};
 };

@@ -272,6 +272,30 @@ TEST(Speech, FoldersUseTheirListsAndPaddingIsMasked) {
   EXPECT_LE(max_abs_diff(alone[0], logits[k]), 1e-5);
 }
 
+// Utterance normalisation takes out what is added to every frame of an utterance (a speaker's or
+// a microphone's offset): such an offset then leaves the logits alone, padding included.
+TEST(Speech, UtteranceNormRemovesAnOffsetOfTheWholeUtterance) {
+  AttentionConfig attention;
+  attention.name = "truncated";
+  attention.d_model = 16;
+  attention.heads = 2;
+  torch::manual_seed(0);
+  auto options = SpeechModelOptions(6, 3, EncoderOptions(EncoderLayerOptions(attention), 1));
+  SpeechModel plain(options);
+  SpeechModel normalised(options.utterance_norm(true));
+  attnzoo::testing::copy_parameters(*plain, *normalised);
+  plain->eval();
+  normalised->eval();
+  auto frames = torch::randn({2, 9, 6});
+  const auto mask = attnzoo::testing::lengths_to_mask({9, 5}, 9);
+  // Each utterance its own offset per feature; the padded frames of the second get another.
+  auto shifted = frames + torch::randn({2, 1, 6}) * 3;
+  shifted.narrow(0, 1, 1).narrow(1, 5, 4).add_(7.0);
+  EXPECT_LE(max_abs_diff(normalised->forward(shifted, mask), normalised->forward(frames, mask)),
+            1e-5);
+  EXPECT_GT(max_abs_diff(plain->forward(shifted, mask), plain->forward(frames, mask)), 1e-2);
+}
+
 TEST(SpeechCli, TrainsTruncatedAttentionOnFsddFilesAndEvaluates) {
   auto dir = fresh_dir("cli");
   for (int64_t label = 0; label < 3; ++label) {

@@ -172,8 +172,16 @@ def forward(self, frames: Tensor, mask: Tensor) -> Tensor:
 )JIT";
   source += script_length_check(model.max_length(), "frames", "an utterance of {} frames");
   source += R"JIT(
-    x = torch.linear((frames - self.mean) / self.std, self.input_weight, self.input_bias)
     m = mask
+)JIT";
+  if (o.utterance_norm()) {
+    source += R"JIT(
+    real = m.unsqueeze(-1).to(frames.dtype)
+    frames = frames - (frames * real).sum(1, True) / real.sum(1, True).clamp_min(1.0)
+)JIT";
+  }
+  source += R"JIT(
+    x = torch.linear((frames - self.mean) / self.std, self.input_weight, self.input_bias)
 )JIT";
   if (with_cls)
     source += kPrependCls;
