@@ -44,6 +44,12 @@ po::options_description speech_run_options(SpeechRunOptions& run) {
       ("utterance-norm", po::value<bool>(&run.utterance_norm)->default_value(run.utterance_norm),
        "subtract each utterance's mean frame before the training set's normalisation "
        "(cepstral mean normalisation: robust to new speakers and microphones)")
+      ("freq-warp", po::value<double>(&run.freq_warp)->default_value(run.freq_warp),
+       "training: stretch each utterance's filterbank axis by a random factor within 1 +- W")
+      ("freq-mask", po::value<int64_t>(&run.freq_mask)->default_value(run.freq_mask),
+       "training: blank a random band of up to N filterbank bins per utterance")
+      ("time-mask", po::value<int64_t>(&run.time_mask)->default_value(run.time_mask),
+       "training: blank a random span of up to N frames per utterance")
       ("test-speakers", po::value<std::string>(&run.test_speakers)->default_value(""),
        "fsdd: SPEAKER[,SPEAKER]: test on every recording of these speakers and train on the "
        "others (leave-speakers-out; default: recordings 0-4 of every speaker are the test set)");
@@ -79,6 +85,9 @@ std::shared_ptr<SpeechModelImpl> build_speech_model(const SpeechRunOptions& run,
           .pooling(parse_pooling(run.model.pooling))
           .dropout(run.model.dropout)
           .utterance_norm(run.utterance_norm)
+          .freq_warp(run.freq_warp)
+          .freq_mask(run.freq_mask)
+          .time_mask(run.time_mask)
           .mean(facts.mean)
           .std(facts.std));
 }

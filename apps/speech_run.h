@@ -21,6 +21,8 @@ struct SpeechRunOptions {
   int64_t max_positions = 0;  ///< --max-positions (0: the default size)
   std::string test_speakers;  ///< --test-speakers, comma-separated
   bool utterance_norm = false;
+  double freq_warp = 0.0;  ///< --freq-warp, --freq-mask, --time-mask: training augmentation
+  int64_t freq_mask = 0, time_mask = 0;
   TrainerOptions trainer;
   std::string device = "auto";
   int threads = 0;

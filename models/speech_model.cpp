@@ -39,6 +39,42 @@ SpeechModelImpl::SpeechModelImpl(const SpeechModelOptions& options_) : options(o
   head = register_module("head", torch::nn::Linear(d, options.num_classes()));
 }
 
+torch::Tensor SpeechModelImpl::augment(const torch::Tensor& x, const torch::Tensor& mask) const {
+  const int64_t b = x.size(0), t = x.size(1), f = x.size(2);
+  const auto options_of = torch::TensorOptions().device(x.device());
+  auto out = x;
+  if (options.freq_warp() > 0) {
+    // Bin j reads the warped position j / alpha, linearly interpolated.
+    const auto alpha = 1.0 + (torch::rand({b, 1}, options_of) * 2 - 1) * options.freq_warp();
+    const auto source =
+        (torch::arange(f, options_of.dtype(torch::kFloat)).unsqueeze(0) / alpha).clamp(0, f - 1);
+    const auto lo = source.floor().to(torch::kLong);
+    const auto hi = (lo + 1).clamp_max(f - 1);
+    const auto frac = (source - lo.to(source.dtype())).unsqueeze(1).to(x.dtype());  // [B, 1, F]
+    const auto gather = [&](const torch::Tensor& index) {
+      return out.gather(2, index.unsqueeze(1).expand({b, t, f}));
+    };
+    out = gather(lo) * (1 - frac) + gather(hi) * frac;
+  }
+  // One band of bins and one span of real frames per utterance, each of a random width.
+  auto blank = torch::zeros({b, t, f}, options_of.dtype(torch::kBool));
+  if (options.freq_mask() > 0) {
+    const auto width = torch::randint(0, options.freq_mask() + 1, {b, 1}, options_of);
+    const auto start = (torch::rand({b, 1}, options_of) * (f - width + 1)).floor();
+    const auto bins = torch::arange(f, options_of).unsqueeze(0);
+    blank = blank | ((bins >= start) & (bins < start + width)).unsqueeze(1);
+  }
+  if (options.time_mask() > 0) {
+    const auto length = mask.sum(1, true).to(torch::kFloat);
+    const auto width = torch::minimum(
+        torch::randint(0, options.time_mask() + 1, {b, 1}, options_of).to(torch::kFloat), length);
+    const auto start = (torch::rand({b, 1}, options_of) * (length - width + 1)).floor();
+    const auto frames = torch::arange(t, options_of).unsqueeze(0);
+    blank = blank | ((frames >= start) & (frames < start + width)).unsqueeze(2);
+  }
+  return out.masked_fill(blank, 0.0);
+}
+
 int64_t SpeechModelImpl::max_length() const {
   return options.positional() == PositionalKind::kLearned ? options.max_positions() : 0;
 }
@@ -57,7 +93,10 @@ torch::Tensor SpeechModelImpl::forward(const torch::Tensor& frames, const torch:
     const auto real = m.unsqueeze(-1).to(frames.dtype());
     f = frames - (frames * real).sum(1, true) / real.sum(1, true).clamp_min(1.0);
   }
-  auto x = input((f - mean) / std);
+  auto normalised = (f - mean) / std;
+  if (is_training())
+    normalised = augment(normalised, m);
+  auto x = input(normalised);
   if (cls.defined()) {
     x = torch::cat({cls.view({1, 1, -1}).expand({x.size(0), 1, x.size(2)}), x}, 1);
     m = torch::cat({torch::ones({m.size(0), 1}, m.options()), m}, 1);

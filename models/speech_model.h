@@ -31,6 +31,13 @@ struct SpeechModelOptions {
   /// Subtract each utterance's own mean frame (over its real frames) first: cepstral mean
   /// normalisation, which takes out what a speaker or a microphone adds to every frame.
   TORCH_ARG(bool, utterance_norm) = false;
+  /// Training only, SpecAugment-style: each utterance's filterbank axis is stretched by a random
+  /// factor in [1 - freq_warp, 1 + freq_warp] (a new vocal tract length, as another speaker
+  /// has), then a random band of up to freq_mask bins and a span of up to time_mask frames are
+  /// blanked (set to the training mean). 0: off.
+  TORCH_ARG(double, freq_warp) = 0.0;
+  TORCH_ARG(int64_t, freq_mask) = 0;
+  TORCH_ARG(int64_t, time_mask) = 0;
   /// Per-feature mean and standard deviation of the training frames (after the utterance mean
   /// is removed, with utterance_norm); empty: 0 and 1.
   TORCH_ARG(std::vector<double>, mean) = {};
@@ -48,6 +55,8 @@ class SpeechModelImpl : public TaskModelImpl {
   int64_t d_model() const { return options.encoder().layer().attention().d_model; }
   /// The longest utterance in frames: max_positions with learned positions, else 0 (any length).
   int64_t max_length() const;
+  /// Normalised frames [B, T, F] with the training augmentation applied (mask: real frames).
+  torch::Tensor augment(const torch::Tensor& x, const torch::Tensor& mask) const;
 
   SpeechModelOptions options;
   torch::Tensor mean, std;  ///< [F] buffers

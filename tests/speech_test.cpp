@@ -296,6 +296,53 @@ TEST(Speech, UtteranceNormRemovesAnOffsetOfTheWholeUtterance) {
   EXPECT_GT(max_abs_diff(plain->forward(shifted, mask), plain->forward(frames, mask)), 1e-2);
 }
 
+// SpecAugment-style training augmentation: a warp of the bin axis by one factor per utterance,
+// one band of bins and one span of real frames blanked; nothing at all in evaluation.
+TEST(Speech, AugmentationWarpsBinsAndBlanksABandAndASpanInTrainingOnly) {
+  AttentionConfig attention;
+  attention.d_model = 8;
+  attention.heads = 2;
+  auto options = SpeechModelOptions(10, 3, EncoderOptions(EncoderLayerOptions(attention), 1));
+  torch::manual_seed(3);
+  SpeechModel plain(options);
+  SpeechModel augmented(SpeechModelOptions(options).freq_warp(0.2).freq_mask(3).time_mask(4));
+  attnzoo::testing::copy_parameters(*plain, *augmented);
+  plain->eval();
+  augmented->eval();
+  const auto x = torch::randn({4, 20, 10}) + 10.0;  // no entry is 0 by itself
+  const auto mask = attnzoo::testing::lengths_to_mask({20, 12, 5, 1}, 20);
+  EXPECT_LE(max_abs_diff(augmented->forward(x, mask), plain->forward(x, mask)), 1e-6);
+
+  // Warp alone: bin j of a ramp (value j) reads j / alpha, one alpha per utterance in 1 +- 0.2.
+  SpeechModel warp(SpeechModelOptions(options).freq_warp(0.2));
+  const auto ramp = torch::arange(10, torch::kFloat).view({1, 1, 10}).expand({4, 20, 10});
+  const auto warped = warp->augment(ramp, mask);
+  for (int64_t b = 0; b < 4; ++b) {
+    EXPECT_LE(max_abs_diff(warped[b], warped[b][0].expand({20, 10})), 1e-6);
+    const double ratio = warped[b][0][3].item<double>() / 3.0;  // 3 / alpha < 9: not clamped
+    EXPECT_GE(ratio, 1 / 1.2 - 1e-6);
+    EXPECT_LE(ratio, 1 / 0.8 + 1e-6);
+    EXPECT_LE(max_abs_diff(warped[b][0].narrow(0, 0, 5), torch::arange(5) * ratio), 1e-5);
+  }
+  // Masks alone: the blanked entries are a band of at most 3 bins over every frame plus a span of
+  // at most 4 real frames over every bin; everything else is untouched.
+  SpeechModel masks(SpeechModelOptions(options).freq_mask(3).time_mask(4));
+  for (int trial = 0; trial < 20; ++trial) {
+    const auto out = masks->augment(x, mask);
+    const auto blank = out == 0;
+    EXPECT_TRUE(torch::equal(out.masked_select(~blank), x.masked_select(~blank)));
+    for (int64_t b = 0; b < 4; ++b) {
+      const auto bins = blank[b].all(0);    // [F]: blanked on every frame
+      const auto frames = blank[b].all(1);  // [T]: blanked on every bin
+      EXPECT_TRUE(torch::equal(blank[b], bins.unsqueeze(0) | frames.unsqueeze(1)));
+      EXPECT_LE(bins.sum().item<int64_t>(), 3);
+      EXPECT_LE(frames.sum().item<int64_t>(), 4);
+      const int64_t length = mask[b].sum().item<int64_t>();
+      EXPECT_FALSE(frames.narrow(0, length, 20 - length).any().item<bool>());
+    }
+  }
+}
+
 TEST(SpeechCli, TrainsTruncatedAttentionOnFsddFilesAndEvaluates) {
   auto dir = fresh_dir("cli");
   for (int64_t label = 0; label < 3; ++label) {
