@@ -523,7 +523,8 @@ TextTask load_text_task(const TextDataOptions& options) {
   } else {
     task.vocabulary = build_vocabulary(raw.train, tokenizer, options, labelling);
     task.label_names = training_label_names(raw.train, labelling);
-    check_classes(options, raw.train, task.label_names);
+    if (!labelling)  // (a tagger's unseen tags are reported where they occur, by the encoder)
+      check_classes(options, raw.train, task.label_names);
   }
   const Encoder encoder(task.vocabulary, task.label_names, tokenizer, options, labelling,
                         "the training split");
