@@ -88,7 +88,9 @@ po::options_description graph_run_options(GraphRunOptions& run) {
       ("output-heads", po::value<int64_t>(&run.output_heads)->default_value(run.output_heads),
        "heads of the output layer (averaged)")
       ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.6"),
-       "dropout on each layer's input and projected values")
+       "dropout on each layer's input (and projected values: --value-dropout)")
+      ("value-dropout", po::value<double>(&run.value_dropout)->default_value(run.value_dropout),
+       "dropout on each layer's projected values (negative: --dropout's)")
       ("bias", po::value<bool>(&run.bias)->default_value(run.bias),
        "a learned bias on each layer's output")
       ("feature-norm", po::value<std::string>(&run.feature_norm)->default_value(run.feature_norm),
@@ -125,6 +127,7 @@ std::shared_ptr<GraphModelImpl> build_graph_model(const GraphRunOptions& run,
           .layers(run.layers)
           .output_heads(run.output_heads)
           .dropout(run.dropout)
+          .value_dropout(run.value_dropout)
           .bias(run.bias)
           .row_normalize(facts.row_normalize));
 }

@@ -21,6 +21,7 @@ struct GraphRunOptions {
   int64_t layers = 2;
   int64_t output_heads = 1;
   double dropout = 0.6;
+  double value_dropout = -1.0;  ///< negative: dropout's
   /// No output bias by default, as in pyGAT: on pygcn's Cora split, whose training classes are
   /// skewed, the bias costs 4 points; on Planetoid-style splits it makes no clear difference.
   bool bias = false;

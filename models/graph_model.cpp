@@ -14,20 +14,22 @@ GraphModelImpl::GraphModelImpl(const GraphModelOptions& options_) : options(opti
   TORCH_CHECK(attention.heads > 0 && attention.d_model % attention.heads == 0, "d_model (",
               attention.d_model, ") must be a multiple of heads (", attention.heads, ")");
   TORCH_CHECK(options.output_heads() > 0, "output heads must be positive");
+  const double value_dropout =
+      options.value_dropout() < 0 ? options.dropout() : options.value_dropout();
   layers = register_module("layers", torch::nn::ModuleList());
   int64_t width = options.feature_dim();
   for (int64_t l = 0; l + 1 < options.layers(); ++l) {
     layers->push_back(make_graph_attention(
         attention,
         GraphAttentionOptions(width, attention.d_model / attention.heads, attention.heads)
-            .value_dropout(options.dropout())
+            .value_dropout(value_dropout)
             .bias(options.bias())));
     width = attention.d_model;
   }
   layers->push_back(make_graph_attention(
       attention, GraphAttentionOptions(width, options.num_classes(), options.output_heads())
                      .concat(false)
-                     .value_dropout(options.dropout())
+                     .value_dropout(value_dropout)
                      .bias(options.bias())));
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
 }

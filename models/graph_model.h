@@ -26,9 +26,11 @@ struct GraphModelOptions {
   TORCH_ARG(int64_t, layers) = 2;
   /// Heads of the output layer, averaged.
   TORCH_ARG(int64_t, output_heads) = 1;
-  /// Dropout on each layer's input and, as in the GAT reference implementation, on each layer's
-  /// projected values.
+  /// Dropout on each layer's input (and on its projected values, unless value_dropout is set).
   TORCH_ARG(double, dropout) = 0.6;
+  /// Dropout on each layer's projected values: the GAT reference implementation applies its
+  /// input dropout there too, pyGAT none; negative: the same as dropout.
+  TORCH_ARG(double, value_dropout) = -1.0;
   /// A learned bias on each layer's output, as the GAT reference implementation has; pyGAT has
   /// none. On a split with skewed training classes the choice matters (see README, Cora).
   TORCH_ARG(bool, bias) = true;

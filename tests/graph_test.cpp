@@ -199,6 +199,32 @@ TEST(GraphModel, ShapesAndBadEdges) {
   }
 }
 
+// Value dropout follows dropout unless set: each layer gets what the model's options say.
+TEST(GraphModel, ValueDropoutFollowsDropoutUnlessSet) {
+  AttentionConfig config;
+  config.name = "gat";
+  config.d_model = 12;
+  config.heads = 3;
+  auto value_dropouts = [](const GraphModel& model) {
+    std::vector<double> out;
+    for (const auto& layer : *model->layers)
+      out.push_back(layer->as<GraphAttentionLayerImpl>()->options.value_dropout());
+    return out;
+  };
+  auto options = GraphModelOptions(6, 4, config).layers(2).dropout(0.3);
+  EXPECT_EQ(value_dropouts(GraphModel(options)), (std::vector<double>{0.3, 0.3}));
+  EXPECT_EQ(value_dropouts(GraphModel(options.value_dropout(0.0))), (std::vector<double>{0, 0}));
+  // Without value dropout a layer's training output equals its evaluation output.
+  auto layer_options = GraphAttentionOptions(6, 4, 3).value_dropout(0.0);
+  auto layer = make_graph_attention(config, layer_options);
+  auto x = torch::randn({5, 6});
+  auto edges = build_edges({{0, 1}, {1, 2}, {3, 4}}, 5, false, true);
+  layer->train();
+  auto trained = layer->forward(x, edges);
+  layer->eval();
+  EXPECT_LE(max_abs_diff(trained, layer->forward(x, edges)), 1e-6);
+}
+
 // ---- TorchScript export -----------------------------------------------------------------------
 
 // Every graph variant, exported and reloaded, computes what the C++ model computes, on graphs
