@@ -45,10 +45,14 @@ Exported export_run(const std::string& dir, const std::string& kind) {
     const auto run = load_image_run(dir);
     auto model = load_trained_image_model(dir, run);
     const auto& f = run.facts;
-    // Learned positions (and the cnn mixer's grid) fix the size the model was trained on.
-    const bool any_size = image_size_error(model->options, 2 * f.height, f.width).empty();
-    const auto size = any_size ? fmt::format("H, W (multiples of {})", model->options.patch())
-                               : fmt::format("{}, {}", f.height, f.width);
+    // Learned positions fix the training size, the cnn mixer's grid the training width
+    // (image_size_error).
+    const auto& o = model->options;
+    auto size = fmt::format("{}, {}", f.height, f.width);
+    if (o.positional() != PositionalKind::kLearned) {
+      size = image_grid_bound(o) ? fmt::format("H (a multiple of {}), {}", o.patch(), f.width)
+                                 : fmt::format("H, W (multiples of {})", o.patch());
+    }
     return {script_image_model(*model, run.label_names), run.options.attention.name,
             fmt::format("forward(images [B, {}, {}])", f.channels, size), f.num_classes};
   }

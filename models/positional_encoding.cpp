@@ -30,6 +30,10 @@ PositionalKind parse_positional(const std::string& name) {
       "positional encoding must be 'none', 'sinusoidal' or 'learned', got '" + name + "'");
 }
 
+int64_t positions_max_length(PositionalKind kind, int64_t max_positions) {
+  return kind == PositionalKind::kLearned ? max_positions : 0;
+}
+
 torch::Tensor sinusoidal_table(int64_t length, int64_t d_model, torch::Device device) {
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device);
   auto position = torch::arange(length, f64).unsqueeze(1);  // [n, 1]

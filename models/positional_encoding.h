@@ -41,6 +41,10 @@ class PositionalEncodingImpl : public torch::nn::Cloneable<PositionalEncodingImp
 };
 TORCH_MODULE(PositionalEncoding);
 
+/// The longest sequence positions of `kind` accept: `max_positions` for a learned table, else 0
+/// (any length).
+int64_t positions_max_length(PositionalKind kind, int64_t max_positions);
+
 /// The sinusoidal table of "Attention is all you need", [length, d_model] float32, computed in
 /// float64 on `device`.
 torch::Tensor sinusoidal_table(int64_t length, int64_t d_model, torch::Device device = torch::kCPU);

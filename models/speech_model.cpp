@@ -76,7 +76,7 @@ torch::Tensor SpeechModelImpl::augment(const torch::Tensor& x, const torch::Tens
 }
 
 int64_t SpeechModelImpl::max_length() const {
-  return options.positional() == PositionalKind::kLearned ? options.max_positions() : 0;
+  return positions_max_length(options.positional(), options.max_positions());
 }
 
 torch::Tensor SpeechModelImpl::forward(const torch::Tensor& frames, const torch::Tensor& mask) {

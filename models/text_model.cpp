@@ -64,7 +64,7 @@ torch::Tensor TextModelImpl::forward(const torch::Tensor& tokens, const torch::T
 }
 
 int64_t TextModelImpl::max_length() const {
-  return options.positional() == PositionalKind::kLearned ? options.max_positions() : 0;
+  return positions_max_length(options.positional(), options.max_positions());
 }
 
 torch::Tensor TextModelImpl::drop_words(const torch::Tensor& tokens, const torch::Tensor& mask) {

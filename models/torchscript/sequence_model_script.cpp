@@ -58,10 +58,11 @@ const char* kPrependCls = R"JIT(
     m = torch.cat([torch.ones([m.size(0), 1], dtype=torch.bool, device=m.device), m], 1)
 )JIT";
 
-// sinusoidal_table (positional_encoding.cpp) for d channels, computed for the length at hand.
-std::string script_sinusoidal(const std::string& name, int64_t d) {
+// sinusoidal_table (positional_encoding.cpp) for d channels, computed for the length at hand: the
+// method `sinusoidal(n, device)`.
+std::string script_sinusoidal(int64_t d) {
   return fmt::format(R"JIT(
-def {name}(self, n: int, device: Device) -> Tensor:
+def sinusoidal(self, n: int, device: Device) -> Tensor:
     position = torch.arange(n, dtype=torch.float64, device=device).unsqueeze(1)
     inv_freq = torch.exp(torch.arange(0, {d}, 2, dtype=torch.float64, device=device) * {factor:.17g})
     angles = position * inv_freq
@@ -70,7 +71,7 @@ def {name}(self, n: int, device: Device) -> Tensor:
     table[:, 1::2] = torch.cos(angles)[:, :{half}]
     return table.to(torch.float32)
 )JIT",
-                     fmt::arg("name", name), fmt::arg("d", d), fmt::arg("half", d / 2),
+                     fmt::arg("d", d), fmt::arg("half", d / 2),
                      fmt::arg("factor", -std::log(10000.0) / static_cast<double>(d)));
 }
 
@@ -90,7 +91,7 @@ ScriptPositions script_positions(PositionalKind kind, int64_t d) {
       break;
   }
   return {"    x = x + self.sinusoidal(x.size(1), x.device).to(x.dtype).unsqueeze(0)\n",
-          script_sinusoidal("sinusoidal", d)};
+          script_sinusoidal(d)};
 }
 
 // Only a learned table bounds the length (max_length 0: any length); `what` is the start of the
@@ -243,18 +244,18 @@ def forward(self, images: Tensor) -> Tensor:
     source += "    x = x + self.positions.unsqueeze(0)\n";
   } else if (o.positional() == PositionalKind::kSinusoidal) {
     // sinusoidal_table_2d (image_model.cpp): the row's code, then the column's.
-    source += R"JIT(
-    row = self.sinusoidal(rows, x.device).unsqueeze(1).expand(rows, cols, self.sinusoidal_dim)
-    col = self.sinusoidal(cols, x.device).unsqueeze(0).expand(rows, cols, self.sinusoidal_dim)
-    x = x + torch.cat([row, col], 2).reshape(rows * cols, 2 * self.sinusoidal_dim).to(x.dtype).unsqueeze(0)
-)JIT";
-    module.register_attribute("sinusoidal_dim", c10::IntType::get(), model.d_model() / 2);
+    source += fmt::format(R"JIT(
+    row = self.sinusoidal(rows, x.device).unsqueeze(1).expand(rows, cols, {half})
+    col = self.sinusoidal(cols, x.device).unsqueeze(0).expand(rows, cols, {half})
+    x = x + torch.cat([row, col], 2).reshape(rows * cols, {d}).to(x.dtype).unsqueeze(0)
+)JIT",
+                          fmt::arg("half", model.d_model() / 2), fmt::arg("d", model.d_model()));
   }
   if (with_cls)
     source += kPrependCls;
   source += "    h = self.encode(x, m)\n" + script_head(o.pooling(), /*labelling=*/false);
   if (o.positional() == PositionalKind::kSinusoidal)
-    source += script_sinusoidal("sinusoidal", model.d_model() / 2);
+    source += script_sinusoidal(model.d_model() / 2);
   module.define(with_dtype_codes(source));
   module.eval();
   return module;
