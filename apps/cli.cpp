@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "apps/command.h"
+#include "apps/run_files.h"
 
 #include "models/pooling.h"
 #include "models/positional_encoding.h"
@@ -58,7 +59,9 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
   // clang-format off
   general.add_options()("help,h", "show this help")(
       "config", po::value<std::string>(&config_file),
-      "read options from an INI file (key = value); command-line flags win");
+      "read options from an INI file (key = value); command-line flags win")(
+      "show-config", "print the options this command would run with (defaults, --config file "
+      "and flags), as an INI file --config reads, and exit");
   // clang-format on
   po::options_description all;
   all.add(general).add(options);
@@ -85,6 +88,10 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
     }
   }
   po::notify(vm);
+  if (vm.count("show-config")) {
+    fmt::print("{}", resolved_config(vm));
+    return false;
+  }
   return true;
 }
 
@@ -250,7 +257,7 @@ po::options_description trainer_options(TrainerOptions& trainer) {
        "stop this invocation after N epochs; --resume continues (0: no limit)")
       ("batch-size", po::value<int64_t>(&trainer.batch_size)->default_value(trainer.batch_size),
        "batch size")
-      ("max-steps", po::value<int64_t>(&trainer.max_steps)->default_value(0),
+      ("max-steps", po::value<int64_t>(&trainer.max_steps)->default_value(trainer.max_steps),
        "budget: stop after N optimizer steps; the schedule spans them (0: --epochs decides)")
       ("max-minutes", po::value<double>()->default_value(0.0, "0")
            ->notifier([&trainer](double minutes) { trainer.max_seconds = minutes * 60.0; }),

@@ -29,10 +29,10 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Parses `args` against `options`; adds --help and --config FILE. Values given on the command
-/// line win over the config file (INI: `key = value`, sections map to `section.key`). An unknown
-/// option or config key is a UsageError that names it. Returns false when --help was asked for
-/// (the help text has then been printed).
+/// Parses `args` against `options`; adds --help, --config FILE and --show-config. Values given on
+/// the command line win over the config file (INI: `key = value`, sections map to `section.key`).
+/// An unknown option or config key is a UsageError that names it. Returns false when --help or
+/// --show-config was asked for (the help text or the resolved options have then been printed).
 bool parse(const std::string& command, const std::string& usage, po::options_description& options,
            const std::vector<std::string>& args, po::variables_map& vm,
            const po::positional_options_description* positional = nullptr);

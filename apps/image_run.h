@@ -15,6 +15,8 @@
 namespace attnzoo::cli {
 
 struct ImageRunOptions {
+  /// The image defaults (README, "Defaults by dataset kind").
+  ImageRunOptions();
   AttentionConfig attention;
   EncoderChoices model{4, 0, 0.1, "learned", "cls"};
   ImageDataOptions data;

@@ -98,7 +98,8 @@ std::string resolved_config(const po::variables_map& vm) {
   std::ostringstream out;
   for (const auto& [key, value] : vm) {
     // Per-invocation switches are not part of the run's configuration.
-    if (key == "config" || key == "help" || key == "resume" || key == "stop-after-epochs")
+    if (key == "config" || key == "help" || key == "show-config" || key == "resume" ||
+        key == "stop-after-epochs")
       continue;
     const auto& v = value.value();
     if (auto s = boost::any_cast<std::string>(&v))

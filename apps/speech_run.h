@@ -15,8 +15,10 @@
 namespace attnzoo::cli {
 
 struct SpeechRunOptions {
+  /// The speech defaults (README, "Defaults by dataset kind").
+  SpeechRunOptions();
   AttentionConfig attention;
-  EncoderChoices model{2, 0, 0.1, "sinusoidal", "mean"};
+  EncoderChoices model{3, 0, 0.1, "sinusoidal", "mean"};
   SpeechDataOptions data;
   int64_t max_positions = 0;  ///< --max-positions (0: the default size)
   std::string test_speakers;  ///< --test-speakers, comma-separated

@@ -15,6 +15,8 @@
 namespace attnzoo::cli {
 
 struct TextRunOptions {
+  /// The sentence classifier's defaults (text-lines, tsv); text_run_defaults gives each kind's.
+  TextRunOptions();
   AttentionConfig attention;
   EncoderChoices model;
   TextDataOptions data;
@@ -24,6 +26,10 @@ struct TextRunOptions {
   std::string device = "auto";
   int threads = 0;
 };
+
+/// The defaults of a text dataset kind: the settings behind its reference results (README,
+/// "Defaults by dataset kind"). `attnzoo train --dataset KIND --help` shows them.
+TextRunOptions text_run_defaults(const std::string& kind);
 
 /// Every option of `attnzoo train`, bound to `run`.
 po::options_description text_run_options(TextRunOptions& run);

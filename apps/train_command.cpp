@@ -75,7 +75,8 @@ int run_train(const std::vector<std::string>& args) {
     return train_speech_model(args);
   if (is_graph_dataset_kind(kind))
     return train_graph_model(args);
-  TextRunOptions run;
+  // The kind's own defaults (text_run_defaults), below --config and the command line.
+  auto run = text_run_defaults(kind.empty() ? TextDataOptions().kind : kind);
   auto options = text_run_options(run);
   po::variables_map vm;
   if (!parse("train", "[options]", options, args, vm))

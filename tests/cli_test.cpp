@@ -8,7 +8,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -135,9 +139,10 @@ void write_text_lines_dataset(const fs::path& dir) {
   write_lines(dir / "train.neg", neg);
 }
 
+// Pinned rather than the kind's defaults: every word kept, light dropout for data this small.
 const char* kTinyTextTrain =
     "train --dataset text-lines --d-model 16 --heads 2 --layers 1 --batch-size 8 --threads 1 "
-    "--lr 0.01 ";
+    "--lr 0.01 --min-frequency 1 --pooling cls --dropout 0.1 ";
 
 TEST(Cli, EvalMeasuresARunOnOtherDataWithItsVocabulary) {
   auto dir = fresh_dir("eval");
@@ -228,8 +233,9 @@ TEST(Cli, RunsTakeInputsLongerThanTheirTrainingData) {
        {"multihead", "local --window 2", "bigbird --block-size 2 --random-blocks 1"}) {
     const auto run = (dir / ("run_" + variant.substr(0, variant.find(' ')))).string();
     const auto model = run + ".pt";
-    auto train = attnzoo(std::string(kTinyTextTrain) + "--epochs 4 --model " + variant +
-                         " --data " + (dir / "data").string() + " --out " + run);
+    auto train =
+        attnzoo(std::string(kTinyTextTrain) + "--epochs 4 --positional sinusoidal --model " +
+                variant + " --data " + (dir / "data").string() + " --out " + run);
     ASSERT_EQ(train.status, 0) << train.output;
     EXPECT_TRUE(model_json(run).at("max_length").is_null()) << variant;
     auto eval = attnzoo("eval --threads 1 --run " + run + " --dataset text-lines --data " +
@@ -285,7 +291,8 @@ TEST(Cli, RunsTakeInputsLongerThanTheirTrainingData) {
   EXPECT_TRUE(contains(too_small.output,
                        "--max-positions 3 is shorter than the longest example (5 tokens)"))
       << too_small.output;
-  auto note = attnzoo(std::string(kTinyTextTrain) + "--epochs 1 --max-positions 8 --data " +
+  auto note = attnzoo(std::string(kTinyTextTrain) +
+                      "--epochs 1 --positional sinusoidal --max-positions 8 --data " +
                       (dir / "data").string() + " --out " + small + "3");
   ASSERT_EQ(note.status, 0) << note.output;
   EXPECT_TRUE(contains(note.output, "sinusoidal positions take any length")) << note.output;
@@ -374,6 +381,73 @@ TEST(Cli, StoppedRunResumesWithItsOwnConfiguration) {
     EXPECT_EQ(metric(a, key), metric(b, key)) << key;
   }
   fs::remove_all(dir);
+}
+
+// The README's "Defaults by dataset kind" table, row by row: every kind is in it, every row
+// gives the essentials, and each `key = value` it shows is what `train --show-config` resolves
+// for that kind with nothing else given.
+TEST(Cli, EveryKindHasTheDefaultsTheReadmeGives) {
+  const auto readme = read_text(fs::path(ATTNZOO_SOURCE_DIR) / "README.md");
+  const auto start = readme.find("## Defaults by dataset kind");
+  ASSERT_NE(start, std::string::npos) << "README.md has no \"Defaults by dataset kind\" section";
+  const auto end = readme.find("\n## ", start + 1);
+  std::istringstream section(readme.substr(start, end - start));
+  // Backquoted items of a table cell: `kind` or `key = value`.
+  auto quoted = [](const std::string& cell) {
+    std::vector<std::string> items;
+    for (size_t open = cell.find('`'); open != std::string::npos; open = cell.find('`', open)) {
+      const auto close = cell.find('`', open + 1);
+      if (close == std::string::npos)
+        break;
+      items.push_back(cell.substr(open + 1, close - open - 1));
+      open = close + 1;
+    }
+    return items;
+  };
+  const std::vector<std::string> all_kinds = {
+      "listops", "text-lines", "tsv",   "conllu",      "fsdd",           "speech-folders",
+      "idx",     "cifar",      "linqs", "graph-table", "generated-graph"};
+  const std::vector<std::string> essentials = {"model",   "d-model", "heads", "layers",
+                                               "dropout", "epochs",  "lr",    "weight-decay"};
+  std::set<std::string> seen;
+  for (std::string line; std::getline(section, line);) {
+    if (line.rfind("| `", 0) != 0)
+      continue;
+    std::vector<std::string> cells;
+    std::istringstream row(line.substr(1));
+    for (std::string cell; std::getline(row, cell, '|');)
+      cells.push_back(cell);
+    ASSERT_GE(cells.size(), 2u) << line;
+    std::map<std::string, std::string> documented;
+    for (const auto& item : quoted(cells[1])) {
+      const auto eq = item.find(" = ");
+      ASSERT_NE(eq, std::string::npos) << "not `key = value`: " << item;
+      documented[item.substr(0, eq)] = item.substr(eq + 3);
+    }
+    for (const auto& key : essentials)
+      EXPECT_TRUE(documented.count(key)) << "the row of " << cells[0] << " gives no " << key;
+    for (const auto& kind : quoted(cells[0])) {
+      seen.insert(kind);
+      // Speech and image runs require --data; the value is not read by --show-config.
+      auto shown = attnzoo("train --dataset " + kind + " --data unused --show-config");
+      ASSERT_EQ(shown.status, 0) << kind << ": " << shown.output;
+      std::map<std::string, std::string> resolved;
+      std::istringstream lines(shown.output);
+      for (std::string entry; std::getline(lines, entry);) {
+        const auto eq = entry.find(" = ");
+        if (eq != std::string::npos)
+          resolved[entry.substr(0, eq)] = entry.substr(eq + 3);
+      }
+      EXPECT_EQ(resolved["dataset"], kind) << shown.output;
+      for (const auto& [key, value] : documented) {
+        ASSERT_TRUE(resolved.count(key))
+            << kind << ": the README gives " << key << ", which is not an option of the kind";
+        EXPECT_EQ(resolved[key], value) << kind << ": " << key;
+      }
+    }
+  }
+  for (const auto& kind : all_kinds)
+    EXPECT_TRUE(seen.count(kind)) << "the README's defaults table has no row for " << kind;
 }
 
 }  // namespace
