@@ -15,8 +15,6 @@
 namespace attnzoo::cli {
 
 struct TextRunOptions {
-  /// The sentence classifier's defaults (text-lines, tsv); text_run_defaults gives each kind's.
-  TextRunOptions();
   AttentionConfig attention;
   EncoderChoices model;
   TextDataOptions data;
@@ -28,7 +26,8 @@ struct TextRunOptions {
 };
 
 /// The defaults of a text dataset kind: the settings behind its reference results (README,
-/// "Defaults by dataset kind"). `attnzoo train --dataset KIND --help` shows them.
+/// "Defaults by dataset kind"), over the options' own defaults, which a run directory written
+/// before a key existed falls back to. `attnzoo train --dataset KIND --help` shows them.
 TextRunOptions text_run_defaults(const std::string& kind);
 
 /// Every option of `attnzoo train`, bound to `run`.

@@ -75,6 +75,14 @@ int run_train(const std::vector<std::string>& args) {
     return train_speech_model(args);
   if (is_graph_dataset_kind(kind))
     return train_graph_model(args);
+  // Checked before parsing, so that --show-config never prints a run for a kind that cannot train.
+  if (!kind.empty() && !is_text_dataset_kind(kind)) {
+    auto kinds = fmt::format("{}, {}, {}, {}", text_dataset_kinds(), speech_dataset_kinds(),
+                             image_dataset_kinds(), graph_dataset_kinds());
+    for (auto bar = kinds.find(" | "); bar != std::string::npos; bar = kinds.find(" | "))
+      kinds.replace(bar, 3, ", ");
+    throw UsageError(fmt::format("--dataset is '{}' (expected one of {})", kind, kinds));
+  }
   // The kind's own defaults (text_run_defaults), below --config and the command line.
   auto run = text_run_defaults(kind.empty() ? TextDataOptions().kind : kind);
   auto options = text_run_options(run);

@@ -29,7 +29,7 @@ bool is_folder(const std::string& path) {
 }
 
 void check_options(const TextDataOptions& o) {
-  if (std::find(std::begin(kKinds), std::end(kKinds), o.kind) == std::end(kKinds)) {
+  if (!is_text_dataset_kind(o.kind)) {
     throw std::invalid_argument("option kind is " + shown_text(o.kind) + " (expected " +
                                 text_dataset_kinds() + ")");
   }
@@ -484,6 +484,10 @@ std::vector<RawExample> listops_raw(const TokenDataset& dataset, const Vocabular
 }
 
 }  // namespace
+
+bool is_text_dataset_kind(const std::string& kind) {
+  return std::find(std::begin(kKinds), std::end(kKinds), kind) != std::end(kKinds);
+}
 
 std::string text_dataset_kinds() {
   std::string out;

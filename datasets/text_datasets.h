@@ -82,6 +82,9 @@ struct TextDataOptions {
 /// The dataset kinds `load_text_task` understands, joined by ", ".
 std::string text_dataset_kinds();
 
+/// Whether `kind` is one of text_dataset_kinds().
+bool is_text_dataset_kind(const std::string& kind);
+
 /// Loads the train, validation and test splits. Throws std::runtime_error with a one-line message
 /// naming the file and line (and what was expected) on malformed input, and std::invalid_argument
 /// for bad options (unknown kind, tokenizer, column, ...).

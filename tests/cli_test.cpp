@@ -17,6 +17,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "datasets/graph_datasets.h"
+#include "datasets/image_datasets.h"
+#include "datasets/speech_datasets.h"
+#include "datasets/text_datasets.h"
 #include "tests/test_util.h"
 
 namespace {
@@ -80,6 +84,14 @@ TEST(Cli, UnknownCommandOptionOrValueIsAnErrorNamingIt) {
   auto score = attnzoo("train --score cosine");
   EXPECT_EQ(score.status, 2);
   EXPECT_TRUE(contains(score.output, "cosine")) << score.output;
+  // An unknown kind is refused before anything runs, --show-config included.
+  for (const char* flags : {"", " --show-config"}) {
+    auto kind = attnzoo(std::string("train --dataset cora") + flags);
+    EXPECT_EQ(kind.status, 2) << flags;
+    EXPECT_TRUE(contains(kind.output, "'cora'")) << kind.output;
+    EXPECT_TRUE(contains(kind.output, "linqs")) << kind.output;
+    EXPECT_FALSE(contains(kind.output, "d-model")) << kind.output;
+  }
 }
 
 TEST(Cli, ConfigFileUnknownKeyIsAnErrorNamingIt) {
@@ -404,9 +416,20 @@ TEST(Cli, EveryKindHasTheDefaultsTheReadmeGives) {
     }
     return items;
   };
-  const std::vector<std::string> all_kinds = {
-      "listops", "text-lines", "tsv",   "conllu",      "fsdd",           "speech-folders",
-      "idx",     "cifar",      "linqs", "graph-table", "generated-graph"};
+  // Every kind the readers know, from their own lists ("a, b" or "a | b").
+  std::vector<std::string> all_kinds;
+  for (const auto& list : {attnzoo::text_dataset_kinds(), attnzoo::speech_dataset_kinds(),
+                           attnzoo::image_dataset_kinds(), attnzoo::graph_dataset_kinds()}) {
+    std::istringstream words(list);
+    for (std::string word; words >> word;) {
+      if (word != "|") {
+        if (word.back() == ',')
+          word.pop_back();
+        all_kinds.push_back(word);
+      }
+    }
+  }
+  ASSERT_GE(all_kinds.size(), 11u);
   const std::vector<std::string> essentials = {"model",   "d-model", "heads", "layers",
                                                "dropout", "epochs",  "lr",    "weight-decay"};
   std::set<std::string> seen;
