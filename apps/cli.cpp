@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -5,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "apps/command.h"
+#include "apps/option_ranges.h"
 #include "apps/run_files.h"
 
 #include "models/pooling.h"
@@ -77,6 +79,9 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
   }
   if (vm.count("config")) {
     const auto path = vm["config"].as<std::string>();
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error))  // a folder opens as an empty stream
+      throw UsageError("config file '" + path + "' is a directory (expected an INI file)");
     std::ifstream in(path);
     if (!in)
       throw UsageError("cannot open config file '" + path + "'");
@@ -88,6 +93,7 @@ bool parse(const std::string& command, const std::string& usage, po::options_des
     }
   }
   po::notify(vm);
+  check_option_ranges(command, vm);
   if (vm.count("show-config")) {
     fmt::print("{}", resolved_config(vm));
     return false;

@@ -1,6 +1,7 @@
 // attnzoo: a zoo of self-attention variants. `attnzoo --help` lists the sub-commands.
 
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,17 @@ int main(int argc, char** argv) {
     try {
       return command.run({args.begin() + 1, args.end()});
     } catch (const attnzoo::cli::UsageError& e) {
-      fmt::print(stderr, "attnzoo {}: {}\n", command.name, e.what());
+      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, e.what());
       return 2;
     } catch (const boost::program_options::error& e) {
-      fmt::print(stderr, "attnzoo {}: {}\n", command.name, e.what());
+      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, e.what());
       return 2;
+    } catch (const std::bad_alloc&) {
+      fmt::print(stderr,
+                 "attnzoo {}: error: out of memory (a size in the input larger than this "
+                 "machine's memory, or a model or batch too large for it)\n",
+                 command.name);
+      return 1;
     } catch (const c10::Error& e) {
       // LibTorch's messages carry a C++ backtrace after the first line; the first is the reason.
       std::string what = e.what_without_backtrace();

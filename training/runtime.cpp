@@ -9,6 +9,7 @@
 #include <malloc.h>
 #endif
 
+#include <fmt/core.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -34,8 +35,15 @@ torch::Device resolve_device(const std::string& name) {
 }
 
 int use_threads(int threads) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (threads <= 0)
-    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = cores;
+  if (threads > cores) {
+    // More threads than cores only adds contention (a thousand stall the thread pool's start).
+    fmt::print(stderr, "warning: --threads {} is more than this machine's {} cores; using {}\n",
+               threads, cores, cores);
+    threads = cores;
+  }
   torch::set_num_threads(threads);
   return threads;
 }
