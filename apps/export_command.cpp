@@ -4,6 +4,7 @@
 // extra files, so `attnzoo predict --model` reads its input as the run did.
 
 #include <filesystem>
+#include <sstream>
 
 #include <fmt/core.h>
 
@@ -15,6 +16,7 @@
 #include "apps/text_run.h"
 #include "models/torchscript/graph_model_script.h"
 #include "models/torchscript/sequence_model_script.h"
+#include "training/atomic_file.h"
 
 namespace attnzoo::cli {
 
@@ -112,9 +114,9 @@ int run_export(const std::vector<std::string>& args) {
     if (std::string(name) != "vocab.txt" || fs::exists(fs::path(run_dir) / name))
       extra[name] = read_run_file(fs::path(run_dir) / name);
   }
-  const std::string tmp = out + ".tmp";
-  exported.module.save(tmp, extra);
-  fs::rename(tmp, out);  // never a half-written model
+  std::ostringstream bytes;
+  exported.module.save(bytes, extra);
+  write_file_atomically(out, bytes.str());  // never a half-written model
   fmt::print("{}: {} attention, {} classes -> {} ({})\n", run_dir, exported.attention,
              exported.classes, out, exported.signature);
   return 0;

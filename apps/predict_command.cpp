@@ -28,6 +28,7 @@
 #include "datasets/text/text_file.h"
 #include "datasets/token_dataset.h"
 #include "models/compat.h"
+#include "training/archive_check.h"
 #include "training/runtime.h"
 
 namespace attnzoo::cli {
@@ -43,7 +44,14 @@ class ExtractedRunFiles {
   ExtractedRunFiles(const std::string& model_path, const torch::Device& device) {
     torch::jit::ExtraFilesMap extra{
         {"config.ini", ""}, {"model.json", ""}, {"labels.txt", ""}, {"vocab.txt", ""}};
-    module = torch::jit::load(model_path, device, extra);
+    check_archive(model_path);  // names a truncated or damaged file before LibTorch's reader
+    try {
+      module = torch::jit::load(model_path, device, extra);
+    } catch (const c10::Error& e) {
+      const std::string what = e.what_without_backtrace();
+      throw std::runtime_error(model_path + ": not a TorchScript model (" +
+                               what.substr(0, what.find('\n')) + ")");
+    }
     if (extra["config.ini"].empty())
       throw std::runtime_error(model_path + ": not an attnzoo export (no config.ini inside)");
     dir = fs::temp_directory_path() / fmt::format("attnzoo_predict_{}", ::getpid());

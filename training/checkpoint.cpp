@@ -7,6 +7,8 @@
 
 #include <torch/serialize.h>
 
+#include "training/archive_check.h"
+
 namespace attnzoo {
 
 namespace fs = std::filesystem;
@@ -80,15 +82,16 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
     if (state->rng_state.defined())
       archive.write("rng_state", state->rng_state);
   }
-  const std::string tmp = path + ".tmp";
-  archive.save_to(tmp);
-  fs::rename(tmp, path);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_file_atomically(path, bytes.str());
 }
 
 void load_checkpoint(const std::string& path, torch::nn::Module& model,
                      torch::optim::Optimizer* optimizer, TrainingState* state) {
   if (!fs::exists(path))
     throw std::runtime_error(path + ": checkpoint not found");
+  check_archive(path);  // one flipped byte would otherwise load as different weights
   torch::serialize::InputArchive archive, model_archive;
   try {
     archive.load_from(path);
@@ -149,19 +152,6 @@ void restore_module_state(torch::nn::Module& module, const std::string& state) {
   torch::serialize::InputArchive archive;
   archive.load_from(in);
   load_checked(module, archive, "");
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw std::runtime_error(tmp + ": cannot open for writing");
-    out << text;
-    if (!out.flush())
-      throw std::runtime_error(tmp + ": write failed");
-  }
-  fs::rename(tmp, path);
 }
 
 }  // namespace attnzoo

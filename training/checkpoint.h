@@ -8,6 +8,8 @@
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 
+#include "training/atomic_file.h"  // write_file_atomically, for the run's other files
+
 namespace attnzoo {
 
 /// Where training stands at the end of an epoch: enough to continue exactly from there.
@@ -46,8 +48,5 @@ inline void load_module(torch::nn::Module& module, const std::string& path) {
 /// A module's parameters and buffers as bytes in memory, and back.
 std::string module_state(const torch::nn::Module& module);
 void restore_module_state(torch::nn::Module& module, const std::string& state);
-
-/// Writes `text` to `path` through a temporary file and a rename.
-void write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace attnzoo
