@@ -193,6 +193,7 @@ int train_graph_model(const std::vector<std::string>& args) {
       run.feature_norm == "row" || (run.feature_norm == "auto" && run.data.kind == "linqs");
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_graph_model(run, facts);
+  stage_fresh_run(run.trainer);
   if (!run.trainer.resume) {
     nlohmann::json json = {
         {"feature_dim", facts.feature_dim},     {"num_classes", facts.num_classes},

@@ -167,6 +167,7 @@ int train_speech_model(const std::vector<std::string>& args) {
   std::tie(facts.mean, facts.std) = task.train.feature_statistics(run.utterance_norm);
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_speech_model(run, facts);
+  stage_fresh_run(run.trainer);
   if (!run.trainer.resume) {
     nlohmann::json json = {{"feature_dim", facts.feature_dim},
                            {"num_classes", facts.num_classes},

@@ -114,6 +114,7 @@ int run_train(const std::vector<std::string>& args) {
       resolve_max_length(run.model.positional, run.max_positions, task.max_length(), "tokens");
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_text_model(run, facts);
+  stage_fresh_run(run.trainer);
   if (!run.trainer.resume)
     save_text_run(run.trainer.out_dir, vm, facts, task);
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};

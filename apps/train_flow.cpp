@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "training/progress.h"
+#include "training/run_directory.h"
 
 namespace attnzoo::cli {
 
@@ -18,6 +19,13 @@ void merge_resumed_config(const std::string& out_dir, const po::options_descript
     throw UsageError("--resume: " + config_path.string() + " not found");
   po::store(po::parse_config_file(config, options, /*allow_unregistered=*/false), vm);
   po::notify(vm);
+}
+
+void stage_fresh_run(TrainerOptions& trainer) {
+  if (trainer.resume || trainer.out_dir.empty())
+    return;
+  trainer.publish_dir = trainer.out_dir;
+  trainer.out_dir = fresh_run_directory(trainer.out_dir);
 }
 
 int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerOptions& trainer,
@@ -35,17 +43,17 @@ int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerO
              trainer.device.str(), threads);
   std::fflush(stdout);  // before the progress bar starts on stderr
   auto result = Trainer(model, trainer).fit(train, validation, &test);
+  const auto& run_dir = trainer.publish_dir.empty() ? trainer.out_dir : trainer.publish_dir;
   if (!result.finished) {
     fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",
-               result.epochs_run, trainer.out_dir);
+               result.epochs_run, run_dir);
     return 0;
   }
   fmt::print(
       "\nfinal: test accuracy {:.4f}{}, best val accuracy {:.4f} (epoch {}), {} steps in {}, "
       "peak memory {:.0f} MB\nrun directory: {}\n",
       result.test.accuracy, test_note, result.best_validation.accuracy, result.best_epoch,
-      result.steps, format_duration(result.train_seconds), result.peak_rss_bytes / 1e6,
-      trainer.out_dir);
+      result.steps, format_duration(result.train_seconds), result.peak_rss_bytes / 1e6, run_dir);
   return 0;
 }
 

@@ -17,6 +17,10 @@ namespace attnzoo::cli {
 void merge_resumed_config(const std::string& out_dir, const po::options_description& options,
                           po::variables_map& vm);
 
+/// A fresh run (not --resume) into a directory that holds files writes beside it until its first
+/// epoch is saved (TrainerOptions::publish_dir), so that an early failure leaves that run intact.
+void stage_fresh_run(TrainerOptions& trainer);
+
 /// Prints `model_line` (with the parameter count, device and threads appended), trains `model`,
 /// and prints the final line -- `test_note` follows the test accuracy, e.g. " (majority class
 /// 0.12)" -- or, for a run stopped by --stop-after-epochs, how to resume it. Returns the exit

@@ -23,6 +23,7 @@
 #include "training/batching.h"
 #include "training/checkpoint.h"
 #include "training/progress.h"
+#include "training/run_directory.h"
 #include "training/schedule.h"
 
 namespace attnzoo {
@@ -93,10 +94,12 @@ namespace {
 // Appends one JSON object per line; does nothing without a run directory.
 class MetricsLog {
  public:
-  explicit MetricsLog(const std::string& dir) {
+  explicit MetricsLog(const std::string& dir) { open(dir); }
+  void open(const std::string& dir) {
     if (!dir.empty())
       out_.open(fs::path(dir) / "metrics.jsonl", std::ios::app);
   }
+  void close() { out_.close(); }
   void write(const json& record) {
     if (out_.is_open())
       out_ << record.dump() << "\n" << std::flush;
@@ -166,7 +169,17 @@ Evaluation Trainer::evaluate(const BatchSource& data) {
 
 TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& validation,
                          const BatchSource* test) {
-  TORCH_CHECK(all_train.size() > 0, "the training split is empty");
+  // An empty split would train on nothing or report an accuracy over no examples.
+  auto check_not_empty = [](const BatchSource* split, const char* name) {
+    if (split && split->example_count() == 0) {
+      throw std::invalid_argument(std::string("the ") + name +
+                                  " split has no examples (expected at least one; see the " + name +
+                                  " file, split file or fraction options)");
+    }
+  };
+  check_not_empty(&all_train, "training");
+  check_not_empty(&validation, "validation");
+  check_not_empty(test, "test");
   TORCH_CHECK(options_.train_fraction > 0 && options_.train_fraction <= 1,
               "train fraction must be in (0, 1], got ", options_.train_fraction);
   // A seeded part of the training split: the first examples of a seeded permutation.
@@ -180,11 +193,10 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
   std::sort(part.begin(), part.end());
   const SubsetSource subset(all_train, part);
   const BatchSource& train = options_.train_fraction < 1 ? subset : all_train;
-  TORCH_CHECK(validation.size() > 0, "the validation split is empty");
   const bool has_dir = !options_.out_dir.empty();
   TORCH_CHECK(has_dir || !options_.resume, "resuming needs the run directory");
-  const std::string best_path = has_dir ? (fs::path(options_.out_dir) / "best.pt").string() : "";
-  const std::string last_path = has_dir ? (fs::path(options_.out_dir) / "last.pt").string() : "";
+  std::string best_path = has_dir ? (fs::path(options_.out_dir) / "best.pt").string() : "";
+  std::string last_path = has_dir ? (fs::path(options_.out_dir) / "last.pt").string() : "";
   if (has_dir)
     fs::create_directories(options_.out_dir);
   torch::manual_seed(options_.seed);
@@ -210,6 +222,29 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
   }
 
   MetricsLog log(options_.out_dir);
+  // A staged fresh run (see TrainerOptions::publish_dir) that fails leaves nothing behind.
+  bool staged =
+      has_dir && !options_.publish_dir.empty() && options_.publish_dir != options_.out_dir;
+  struct RemoveStaging {
+    const bool& staged;
+    const std::string& dir;
+    ~RemoveStaging() {
+      std::error_code ignored;
+      if (staged)
+        fs::remove_all(dir, ignored);
+    }
+  } remove_staging{staged, options_.out_dir};
+  const auto publish = [&] {
+    if (!staged)
+      return;
+    log.close();
+    publish_run_directory(options_.out_dir, options_.publish_dir);
+    staged = false;
+    options_.out_dir = options_.publish_dir;
+    best_path = (fs::path(options_.out_dir) / "best.pt").string();
+    last_path = (fs::path(options_.out_dir) / "last.pt").string();
+    log.open(options_.out_dir);
+  };
   TrainResult result;
   result.params = count_parameters(*model_);
   const auto start = std::chrono::steady_clock::now();
@@ -331,8 +366,10 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
       state.rng_state = compat::cpu_rng_state();
       state.train_seconds = previous_seconds + seconds_since(start);
       save_checkpoint(last_path, *model_, &optimizer, &state);
+      publish();  // the first epoch is saved: the new run takes the directory
     }
   }
+  publish();
   result.train_seconds = previous_seconds + seconds_since(start);
   result.steps = state.step;
   result.epochs_run = state.epoch;

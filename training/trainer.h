@@ -59,6 +59,10 @@ struct TrainerOptions {
   torch::Device device = torch::kCPU;
   /// Run directory for metrics.jsonl, checkpoints and final.json; empty writes nothing.
   std::string out_dir;
+  /// When set and not `out_dir`: `out_dir` is a staging directory (fresh_run_directory) that
+  /// replaces this one once the first epoch is saved, and the run goes on here; until then this
+  /// directory's earlier run is left as it was, and a failure removes the staging directory.
+  std::string publish_dir;
   /// Continue the run in `out_dir` from its last checkpoint (the end of its last whole epoch).
   bool resume = false;
   /// Stop this invocation after this many epochs (0: no limit); the run can be resumed later.

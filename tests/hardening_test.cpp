@@ -1,0 +1,206 @@
+// Hostile but realistic input to the attnzoo executable: out-of-range options, damaged files and
+// failing runs end with a one-line error and a non-zero exit, and never damage an earlier run.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using attnzoo::testing::contains;
+using attnzoo::testing::read_text;
+using attnzoo::testing::Run;
+
+Run attnzoo(const std::string& args) {
+  return attnzoo::testing::shell(std::string(ATTNZOO_BINARY) + " " + args);
+}
+
+fs::path fresh_dir(const std::string& name) {
+  return attnzoo::testing::fresh_dir("hardening", name);
+}
+
+// Lines of output that are errors ("attnzoo CMD: error: ...").
+int error_lines(const std::string& output) {
+  int count = 0;
+  for (size_t at = output.find("error:"); at != std::string::npos;
+       at = output.find("error:", at + 1))
+    ++count;
+  return count;
+}
+
+// Two classes of short lines, told apart by their words.
+void write_text_lines_dataset(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::ofstream pos(dir / "train.pos"), neg(dir / "train.neg");
+  for (int i = 0; i < 40; ++i) {
+    pos << "good great fine nice " << i << "\n";
+    neg << "bad awful poor sad " << i << "\n";
+  }
+}
+
+const char* kTinyTextModel =
+    "train --dataset text-lines --d-model 16 --heads 2 --layers 1 --batch-size 8 --threads 1 "
+    "--min-frequency 1 --pooling cls --dropout 0.1 ";
+const std::string kTinyTextTrain = std::string(kTinyTextModel) + "--lr 0.01 ";
+
+// Files in `dir` whose names say they are temporary.
+std::vector<std::string> temporary_files(const fs::path& dir) {
+  std::vector<std::string> found;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    if (contains(entry.path().filename().string(), ".tmp"))
+      found.push_back(entry.path().string());
+  return found;
+}
+
+TEST(Hardening, OptionsOutOfRangeAreOneLineErrorsNamingTheOption) {
+  struct Case {
+    std::string args, option, expected;
+  };
+  const std::vector<Case> cases = {
+      {"train --log-every 0", "--log-every", ">= 1"},
+      {"train --epochs 0", "--epochs", ">= 1"},
+      {"train --batch-size 0", "--batch-size", ">= 1"},
+      {"train --heads 0", "--heads", ">= 1"},
+      {"train --lr 0", "--lr", "> 0"},
+      {"train --lr nan", "--lr", "finite"},
+      {"train --lr inf", "--lr", "finite"},
+      {"train --dropout 1", "--dropout", "< 1"},
+      {"train --dropout -0.5", "--dropout", ">= 0"},
+      {"train --clip-norm -1", "--clip-norm", ">= 0"},
+      {"train --threads 5000", "--threads", "<= 4096"},
+      {"train --threads -2", "--threads", ""},
+      {"train --max-steps -1", "--max-steps", ">= 0"},
+      {"train --patience -3", "--patience", ""},
+      {"train --window -2", "--window", ">= -1"},
+      {"bench --warmup -1", "--warmup", ""},
+  };
+  for (const auto& c : cases) {
+    auto run = attnzoo(c.args);
+    EXPECT_EQ(run.status, 2) << c.args << "\n" << run.output;
+    EXPECT_TRUE(contains(run.output, "error:")) << c.args << "\n" << run.output;
+    EXPECT_TRUE(contains(run.output, c.option)) << c.args << "\n" << run.output;
+    EXPECT_TRUE(contains(run.output, c.expected)) << c.args << "\n" << run.output;
+    EXPECT_EQ(error_lines(run.output), 1) << c.args << "\n" << run.output;
+    EXPECT_FALSE(contains(run.output, "loading")) << c.args << "\n" << run.output;
+  }
+  // Values at the edge of the range are accepted: --window -1 is stride without a local band,
+  // --threads 0 the machine's cores.
+  auto edge = attnzoo("train --window -1 --threads 0 --max-steps 0 --show-config");
+  EXPECT_EQ(edge.status, 0) << edge.output;
+}
+
+TEST(Hardening, ConfigThatIsADirectoryIsAnError) {
+  auto dir = fresh_dir("configdir");
+  auto run = attnzoo("train --config " + dir.string());
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_TRUE(contains(run.output, dir.string())) << run.output;
+  EXPECT_TRUE(contains(run.output, "directory")) << run.output;
+  EXPECT_FALSE(contains(run.output, "loading")) << run.output;
+  fs::remove_all(dir);
+}
+
+TEST(Hardening, EmptyTestSplitIsAnErrorNotAZeroAccuracy) {
+  auto dir = fresh_dir("emptysplit");
+  write_text_lines_dataset(dir / "data");
+  auto run = attnzoo(kTinyTextTrain + "--epochs 1 --test-fraction 0 --data " +
+                     (dir / "data").string() + " --out " + (dir / "run").string());
+  EXPECT_NE(run.status, 0) << run.output;
+  EXPECT_TRUE(contains(run.output, "test")) << run.output;
+  EXPECT_TRUE(contains(run.output, "no examples")) << run.output;
+  EXPECT_FALSE(contains(run.output, "test accuracy")) << run.output;
+  fs::remove_all(dir);
+}
+
+// A fresh run into a directory that holds a good run, failing before its first epoch (a NaN
+// loss), leaves the good run as it was: same files, still resumable.
+TEST(Hardening, FailedFreshRunLeavesTheEarlierRunIntact) {
+  auto dir = fresh_dir("transactional");
+  write_text_lines_dataset(dir / "data");
+  const auto run_dir = dir / "run";
+  const std::string data = " --data " + (dir / "data").string() + " --out " + run_dir.string();
+  auto good = attnzoo(kTinyTextTrain + "--epochs 2 --stop-after-epochs 1" + data);
+  ASSERT_EQ(good.status, 0) << good.output;
+  const auto config = read_text(run_dir / "config.ini");
+  const auto checkpoint = read_text(run_dir / "last.pt");
+  ASSERT_FALSE(checkpoint.empty());
+
+  auto bad = attnzoo(std::string(kTinyTextModel) + "--epochs 2 --lr 1e30 --clip-norm 0" + data);
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_TRUE(contains(bad.output, "loss")) << bad.output;
+  EXPECT_EQ(read_text(run_dir / "config.ini"), config);
+  EXPECT_EQ(read_text(run_dir / "last.pt"), checkpoint);
+  EXPECT_FALSE(fs::exists(dir / "run.staging"));
+  auto resumed = attnzoo("train --resume --out " + run_dir.string());
+  EXPECT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_TRUE(fs::exists(run_dir / "final.json"));
+
+  // A fresh run that succeeds replaces it whole.
+  auto again = attnzoo(std::string(kTinyTextModel) + "--epochs 1 --lr 0.02" + data);
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_TRUE(contains(read_text(run_dir / "config.ini"), "lr = 0.02\n"));
+  EXPECT_FALSE(fs::exists(dir / "run.staging"));
+  EXPECT_TRUE(temporary_files(dir).empty());
+  fs::remove_all(dir);
+}
+
+TEST(Hardening, DamagedCheckpointOrModelIsAnErrorNamingTheFile) {
+  auto dir = fresh_dir("damaged");
+  write_text_lines_dataset(dir / "data");
+  const auto run_dir = dir / "run";
+  auto train = attnzoo(kTinyTextTrain + "--epochs 2 --stop-after-epochs 1 --data " +
+                       (dir / "data").string() + " --out " + run_dir.string());
+  ASSERT_EQ(train.status, 0) << train.output;
+  auto exported =
+      attnzoo("export --run " + run_dir.string() + " --out " + (dir / "model.pt").string());
+  ASSERT_EQ(exported.status, 0) << exported.output;
+
+  // One flipped byte in the middle of the checkpoint: its CRC no longer matches.
+  const auto last = run_dir / "last.pt";
+  auto bytes = read_text(last);
+  ASSERT_GT(bytes.size(), 200u);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+  std::ofstream(last, std::ios::binary) << bytes;
+  auto resumed = attnzoo("train --resume --out " + run_dir.string());
+  EXPECT_NE(resumed.status, 0) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, last.string())) << resumed.output;
+  EXPECT_EQ(error_lines(resumed.output), 1) << resumed.output;
+
+  // A truncated exported model.
+  const auto model = dir / "model.pt";
+  auto model_bytes = read_text(model);
+  std::ofstream(model, std::ios::binary) << model_bytes.substr(0, model_bytes.size() / 2);
+  auto predicted = attnzoo("predict --threads 1 --model " + model.string() + " 'good fine'");
+  EXPECT_NE(predicted.status, 0) << predicted.output;
+  EXPECT_TRUE(contains(predicted.output, model.string())) << predicted.output;
+  EXPECT_FALSE(contains(predicted.output, "PytorchStreamReader")) << predicted.output;
+  EXPECT_EQ(error_lines(predicted.output), 1) << predicted.output;
+  fs::remove_all(dir);
+}
+
+// A write that fails names the file and the reason, exits non-zero and leaves no temporary file:
+// here the target's folder is a plain file (a read-only folder would not stop root).
+TEST(Hardening, FailedWriteNamesTheFileAndLeavesNoTemporary) {
+  auto dir = fresh_dir("failedwrite");
+  write_text_lines_dataset(dir / "data");
+  auto train = attnzoo(kTinyTextTrain + "--epochs 1 --data " + (dir / "data").string() + " --out " +
+                       (dir / "run").string());
+  ASSERT_EQ(train.status, 0) << train.output;
+  std::ofstream(dir / "plain") << "not a folder\n";
+  const auto target = dir / "plain" / "model.pt";
+  auto exported = attnzoo("export --run " + (dir / "run").string() + " --out " + target.string());
+  EXPECT_NE(exported.status, 0) << exported.output;
+  EXPECT_TRUE(contains(exported.output, target.string())) << exported.output;
+  EXPECT_TRUE(contains(exported.output, "Not a directory")) << exported.output;
+  EXPECT_EQ(error_lines(exported.output), 1) << exported.output;
+  EXPECT_TRUE(temporary_files(dir).empty());
+  fs::remove_all(dir);
+}
+
+}  // namespace
