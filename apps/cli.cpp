@@ -8,6 +8,7 @@
 #include "apps/command.h"
 #include "apps/option_ranges.h"
 #include "apps/run_files.h"
+#include "datasets/text/text_file.h"
 
 #include "models/pooling.h"
 #include "models/positional_encoding.h"
@@ -315,7 +316,10 @@ po::options_description runtime_options(std::string& device, int& threads) {
   // clang-format off
   options.add_options()
       ("device", po::value<std::string>(&device)->default_value("auto"), "cpu | cuda | cuda:N | auto")
-      ("threads", po::value<int>(&threads)->default_value(0), "CPU threads (0: all cores)");
+      ("threads", po::value<int>(&threads)->default_value(0), "CPU threads (0: all cores)")
+      ("max-line-bytes", po::value<int64_t>()->default_value(int64_t{1} << 20)
+           ->notifier([](int64_t bytes) { set_max_line_bytes(static_cast<size_t>(bytes)); }),
+       "longest line a text reader takes (a longer one is an error naming it)");
   // clang-format on
   return options;
 }

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <random>
 #include <stdexcept>
@@ -320,24 +318,13 @@ int evaluate_listops(const std::string& text) {
 }
 
 std::vector<ListOpsExample> read_listops_tsv(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    tsv_error(path, 0, "is a directory (expected a ListOps TSV file)");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    tsv_error(path, 0, "cannot open the file (expected a readable ListOps TSV file)");
+  LineReader reader(path, "a ListOps TSV file");
   std::vector<ListOpsExample> examples;
   std::string line;
   int64_t line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    // The published files were written by Python's csv module, which ends lines with \r\n.
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
+  while (reader.next(line)) {  // the published files end lines with \r\n (Python's csv module)
+    line_number = reader.line_number();
     if (line_number == 1) {
-      if (line.rfind("\xEF\xBB\xBF", 0) == 0)
-        line.erase(0, 3);  // a UTF-8 byte-order mark
       if (line != "Source\tTarget") {
         tsv_error(path, 1, "header is " + shown_token(line) + " (expected 'Source<TAB>Target')");
       }
@@ -373,8 +360,6 @@ std::vector<ListOpsExample> read_listops_tsv(const std::string& path) {
     }
     examples.push_back(std::move(example));
   }
-  if (in.bad())
-    tsv_error(path, line_number, "read error (expected a readable file)");
   if (line_number == 0)
     tsv_error(path, 1, "empty file (expected the header 'Source<TAB>Target')");
   return examples;

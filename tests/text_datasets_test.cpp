@@ -188,13 +188,13 @@ TEST_F(Conllu, SkipsCommentsMultiwordTokensAndEmptyNodes) {
                 word_line("5", ".", "PUNCT", ".") +    // 10
                 "\n"                                   // 11
                 "# a block of comments alone is no sentence\n"
-                "\n" +                                   // 12, 13
-                word_line("1", "Yes", "INTJ", "UH") +    // 14
-                "\r\n"                                   // 15: CRLF blank line
-                "# sent_id = 3\n" +                      // 16
-                word_line("0.1", "x", "X") +             // 17 empty node before the first word
-                word_line("1", "\xFF\xFE", "X", "FW") +  // 18 not UTF-8: kept as it is
-                word_line("2", "end", "NOUN", "NN"));    // 19, no blank line at the end
+                "\n" +                                 // 12, 13
+                word_line("1", "Yes", "INTJ", "UH") +  // 14
+                "\r\n"                                 // 15: CRLF blank line
+                "# sent_id = 3\n" +                    // 16
+                word_line("0.1", "x", "X") +           // 17 empty node before the first word
+                word_line("1", "\xC3\xA9t\xC3\xA9", "X", "FW") +  // 18: UTF-8 kept as it is
+                word_line("2", "end", "NOUN", "NN"));             // 19, no blank line at the end
   ConlluCounts counts;
   const auto sentences = read_conllu(file, "upos", &counts);
   ASSERT_EQ(sentences.size(), 3u);
@@ -204,7 +204,7 @@ TEST_F(Conllu, SkipsCommentsMultiwordTokensAndEmptyNodes) {
   EXPECT_EQ(sentences[0].line, 4);
   EXPECT_EQ(sentences[0].source, file);
   EXPECT_EQ(sentences[1].words, (std::vector<std::string>{"Yes"}));
-  EXPECT_EQ(sentences[2].words, (std::vector<std::string>{"\xFF\xFE", "end"}));
+  EXPECT_EQ(sentences[2].words, (std::vector<std::string>{"\xC3\xA9t\xC3\xA9", "end"}));
   EXPECT_EQ(sentences[2].line, 18);
   EXPECT_EQ(counts.sentences, 3);
   EXPECT_EQ(counts.words, 8);
@@ -238,7 +238,7 @@ TEST_F(Conllu, MalformedLinesNameTheFileAndLine) {
   check("empty_upos.conllu", word_line("2", "cat", ""), 3, "UPOS is ''");
   check("no_xpos.conllu", word_line("2", "cat", "NOUN"), 2, "XPOS is '_'", "xpos");
   check("empty_form.conllu", word_line("2", "", "NOUN"), 3, "empty FORM");
-  check("bad_bytes.conllu", "2\t\xFF\tx\n", 3, "3 tab-separated columns");
+  check("bad_bytes.conllu", "2\t\xFF\tx\n", 3, "invalid UTF-8 at byte 3 ('\\xFF\\x09x'");
 
   const std::string empty = write("empty.conllu", "");
   expect_error_at([&] { read_conllu(empty, "upos"); }, empty, 0, "empty file");
@@ -323,7 +323,7 @@ class TextDatasets : public TextFilesTest {};
 
 TEST_F(TextDatasets, TextLinesLabelFromExtension) {
   write("reviews/a.pos", "good film\n\n  great fun  \n");
-  write("reviews/b.neg", "dull\r\nbad \xFF\xFE bytes\n");
+  write("reviews/b.neg", "dull\r\nbad \xE2\x80\x94 bytes\n");
   write("reviews/NOTE.md", "# not data\n");
   write("reviews/.hidden.neg", "not read\n");
   const auto files = text_lines_files(path("reviews"), "data");
@@ -333,7 +333,11 @@ TEST_F(TextDatasets, TextLinesLabelFromExtension) {
   EXPECT_EQ(examples[1].text, "great fun");
   EXPECT_EQ(examples[1].label, "pos");
   EXPECT_EQ(examples[1].line, 3);
-  EXPECT_EQ(read_text_lines(files[1], "extension", "")[1].text, "bad \xFF\xFE bytes");
+  EXPECT_EQ(read_text_lines(files[1], "extension", "")[1].text, "bad \xE2\x80\x94 bytes");
+  write("reviews/c.neg", "dull\nbad \xFF\xFE bytes\n");  // Latin-1 or worse: an error
+  expect_error_at([&] { read_text_lines(path("reviews/c.neg"), "extension", ""); },
+                  path("reviews/c.neg"), 2, "invalid UTF-8 at byte 5");
+  fs::remove(path("reviews/c.neg"));
 
   // A folder, or the files separated by commas, in any order: the same examples.
   TextDataOptions options;
@@ -350,8 +354,8 @@ TEST_F(TextDatasets, TextLinesLabelFromExtension) {
   EXPECT_EQ(texts_of(from_folder.train, from_folder.vocabulary, ""),
             texts_of(from_files.train, from_files.vocabulary, ""));
   EXPECT_EQ(from_folder.vocabulary.tokens(), from_files.vocabulary.tokens());
-  // The invalid bytes became U+FFFD characters.
-  EXPECT_NE(from_folder.vocabulary.id(kReplacement), Vocabulary::kUnknown);
+  // The em dash (three bytes) is one character.
+  EXPECT_NE(from_folder.vocabulary.id("\xE2\x80\x94"), Vocabulary::kUnknown);
 
   const std::string bare = write("noext", "text\n");
   expect_error_at([&] { read_text_lines(bare, "extension", ""); }, bare, 0, "no file extension");

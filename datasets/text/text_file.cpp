@@ -44,6 +44,66 @@ std::string_view trim_ascii(std::string_view text) {
   return text;
 }
 
+size_t invalid_utf8_at(std::string_view text) {
+  const auto* b = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned c = b[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    unsigned low = 0x80, high = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0)
+        low = 0xA0;  // overlong
+      if (c == 0xED)
+        high = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0)
+        low = 0x90;  // overlong
+      if (c == 0xF4)
+        high = 0x8F;  // past U+10FFFF
+    } else {
+      return i;
+    }
+    if (n - i < length || b[i + 1] < low || b[i + 1] > high)
+      return i;
+    for (size_t k = 2; k < length; ++k)
+      if (b[i + k] < 0x80 || b[i + k] > 0xBF)
+        return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+void require_utf8(const std::string& path, int64_t line, std::string_view text) {
+  const size_t at = invalid_utf8_at(text);
+  if (at == std::string_view::npos)
+    return;
+  throw_at(path, line,
+           "invalid UTF-8 at byte " + std::to_string(at + 1) + " (" +
+               shown_text(text.substr(at), 4) +
+               "; expected UTF-8 text: convert the file, for example with iconv -f latin1 -t "
+               "utf-8)");
+}
+
+namespace {
+size_t line_bound = size_t{1} << 20;
+}  // namespace
+
+size_t max_line_bytes() {
+  return line_bound;
+}
+void set_max_line_bytes(size_t bytes) {
+  line_bound = bytes;
+}
+
 LineReader::LineReader(std::string path, std::string what)
     : path_(std::move(path)), what_(std::move(what)) {
   std::error_code error;
@@ -58,16 +118,38 @@ LineReader::LineReader(std::string path, std::string what)
 }
 
 bool LineReader::next(std::string& line) {
-  if (!std::getline(in_, line)) {
-    if (in_.bad())
-      throw_at(path_, line_number_ + 1, "read error (expected a readable file)");
-    return false;
+  // Byte by byte from the stream's buffer, so that a line past the bound is never held whole.
+  line.clear();
+  auto* buffer = in_.rdbuf();
+  const size_t bound = max_line_bytes();
+  bool read_any = false;
+  for (;;) {
+    const auto c = buffer->sbumpc();
+    if (c == std::char_traits<char>::eof())
+      break;
+    read_any = true;
+    if (c == '\n')
+      break;
+    if (line.size() >= bound + 1) {  // + 1: a \r before the \n does not count
+      throw_at(path_, line_number_ + 1,
+               "a line longer than " + std::to_string(bound) +
+                   " bytes (expected lines of text; --max-line-bytes raises the bound)");
+    }
+    line.push_back(static_cast<char>(c));
   }
+  if (!read_any)
+    return false;
   ++line_number_;
   if (line_number_ == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0)
     line.erase(0, 3);
   if (!line.empty() && line.back() == '\r')
     line.pop_back();
+  if (line.size() > bound) {
+    throw_at(path_, line_number_,
+             "a line longer than " + std::to_string(bound) +
+                 " bytes (expected lines of text; --max-line-bytes raises the bound)");
+  }
+  require_utf8(path_, line_number_, line);
   return true;
 }
 

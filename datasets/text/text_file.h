@@ -23,10 +23,23 @@ bool is_ascii_space(char c);
 /// `text` without ASCII whitespace at either end.
 std::string_view trim_ascii(std::string_view text);
 
+/// The offset of the first byte in `text` that is not part of well-formed UTF-8 (overlong forms,
+/// surrogates and code points past U+10FFFF included), or npos when it is all UTF-8.
+size_t invalid_utf8_at(std::string_view text);
+
+/// Throws "PATH:LINE: invalid UTF-8 at byte N ..." unless `text` is UTF-8 (text that becomes a
+/// label, a vocabulary entry or a node ID must decode in Python as in C++).
+void require_utf8(const std::string& path, int64_t line, std::string_view text);
+
+/// The longest line a reader takes (--max-line-bytes); 1 MiB unless set. Longer lines are an
+/// error before they are held in memory.
+size_t max_line_bytes();
+void set_max_line_bytes(size_t bytes);
+
 /// Reads a file line by line. The constructor throws (naming the path) for a missing file, a
 /// folder or an unreadable file; `next` strips a UTF-8 byte-order mark from line 1 and a \r from
-/// every line end, and counts lines from 1. Any byte other than \n is kept as it is, so invalid
-/// UTF-8 passes through untouched.
+/// every line end, counts lines from 1, and throws naming the line for one that is not UTF-8 or
+/// is longer than max_line_bytes().
 class LineReader {
  public:
   /// `what` says what the file should be, for the messages ("a CoNLL-U file").
