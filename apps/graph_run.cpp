@@ -90,7 +90,7 @@ po::options_description graph_run_options(GraphRunOptions& run) {
       ("dropout", po::value<double>(&run.dropout)->default_value(run.dropout, "0.6"),
        "dropout on each layer's input (and projected values: --value-dropout)")
       ("value-dropout", po::value<double>(&run.value_dropout)->default_value(run.value_dropout),
-       "dropout on each layer's projected values (negative: --dropout's)")
+       "dropout on each layer's projected values (-1: as --dropout)")
       ("bias", po::value<bool>(&run.bias)->default_value(run.bias),
        "a learned bias on each layer's output")
       ("feature-norm", po::value<std::string>(&run.feature_norm)->default_value(run.feature_norm),

@@ -15,23 +15,30 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// The values a numeric option takes: [low, high], either end open.
+// The values a numeric option takes: [low, high], either end open, and one sentinel besides
+// (--value-dropout's -1, "as --dropout").
 struct Range {
   double low = 0;
   double high = kInf;
   bool low_open = false;
   bool high_open = false;
+  std::optional<double> sentinel;
 
-  Range(double low_ = 0, double high_ = kInf, bool low_open_ = false, bool high_open_ = false)
-      : low(low_), high(high_), low_open(low_open_), high_open(high_open_) {}
+  Range(double low_ = 0, double high_ = kInf, bool low_open_ = false, bool high_open_ = false,
+        std::optional<double> sentinel_ = std::nullopt)
+      : low(low_), high(high_), low_open(low_open_), high_open(high_open_), sentinel(sentinel_) {}
 
   bool holds(double v) const {
+    if (sentinel && v == *sentinel)
+      return true;
     return (low_open ? v > low : v >= low) && (high_open ? v < high : v <= high);
   }
   std::string expected() const {
     auto text = fmt::format("{} {}", low_open ? ">" : ">=", low);
     if (high != kInf)
       text += fmt::format(" and {} {}", high_open ? "<" : "<=", high);
+    if (sentinel)
+      text += fmt::format(", or {}", *sentinel);
     return text;
   }
 };
@@ -63,6 +70,7 @@ const std::map<std::string, Range>& ranges() {
       {"max-args", at_least(1)},
       {"max-depth", at_least(1)},
       {"max-length", at_least(1)},
+      {"max-line-bytes", at_least(1)},
       {"mel-bins", at_least(1)},
       {"min-frequency", at_least(1)},
       {"min-length", at_least(1)},
@@ -88,6 +96,7 @@ const std::map<std::string, Range>& ranges() {
       {"dropout", share()},
       {"attention-dropout", share()},
       {"word-dropout", share()},
+      {"value-dropout", Range(0, 1, false, true, -1.0)},
       {"test-fraction", share()},
       {"val-fraction", share()},
       {"train-fraction", Range(0, 1, true)},

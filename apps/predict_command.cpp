@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 #include <numeric>
+#include <sstream>
 
 #include <fmt/core.h>
 #include <torch/script.h>
@@ -75,10 +76,38 @@ class ExtractedRunFiles {
 
 using Forward = std::function<torch::Tensor(const std::vector<torch::Tensor>&)>;
 
-Forward module_forward(torch::jit::Module& module) {
-  return [&module](const std::vector<torch::Tensor>& inputs) {
-    return module.forward(std::vector<torch::IValue>(inputs.begin(), inputs.end())).toTensor();
+// The reason in a TorchScript interpreter error: its last "RuntimeError: ..." line, not the
+// module's traceback.
+std::string interpreter_reason(const std::string& what) {
+  std::string reason = what.substr(0, what.find('\n'));
+  std::istringstream lines(what);
+  for (std::string line; std::getline(lines, line);) {
+    const auto at = line.find("Error: ");  // "RuntimeError: ...", flush left
+    if (at != std::string::npos && !line.empty() && line[0] != ' ')
+      reason = line.substr(at + 7);
+  }
+  return reason;
+}
+
+Forward module_forward(torch::jit::Module& module, const std::string& model_path) {
+  return [&module, model_path](const std::vector<torch::Tensor>& inputs) {
+    try {
+      return module.forward(std::vector<torch::IValue>(inputs.begin(), inputs.end())).toTensor();
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(model_path + ": the model refused the input (" +
+                               interpreter_reason(e.what_without_backtrace()) + ")");
+    }
   };
+}
+
+// Errors that name the run files extracted from an exported model name the model instead.
+template <typename Error>
+[[noreturn]] void rethrow_naming(const Error& e, const fs::path& dir, const std::string& model) {
+  std::string what = e.what();
+  const std::string prefix = dir.string() + "/";
+  for (auto at = what.find(prefix); at != std::string::npos; at = what.find(prefix, at))
+    what.replace(at, prefix.size(), model + ":");
+  throw Error(what);
 }
 
 const std::string& label_of(const std::vector<std::string>& labels, int64_t id) {
@@ -219,6 +248,13 @@ void predict_graph(const fs::path& files, const std::string& run_dir, const Forw
     fmt::print(stderr, "warning: {} edges name nodes the node table does not have; skipped\n",
                graph.skipped_edges);
   }
+  if (graph.features.size(1) != run.facts.feature_dim) {
+    throw std::runtime_error(fmt::format(
+        "{}: the nodes have {} features, the model was trained on {} (expected the run's feature "
+        "columns)",
+        data.empty() ? "the generated graph" : data, graph.features.size(1),
+        run.facts.feature_dim));
+  }
   compat::QuietScatterReduceWarning quiet;  // the exported edge softmax uses scatter_reduce
   auto x = graph.features.to(device), edges = graph.edges.to(device);
   auto logits = exported ? (*exported)({x, edges}) : model->forward(x, edges);
@@ -269,23 +305,37 @@ int run_predict(const std::vector<std::string>& args) {
   if (!model_path.empty()) {
     require_exists(model_path, "a TorchScript file written by attnzoo export");
     extracted = std::make_unique<ExtractedRunFiles>(model_path, device);
-    forward = module_forward(extracted->module);
+    forward = module_forward(extracted->module, model_path);
     files = extracted->dir;
   } else if (!fs::is_directory(run_dir)) {
     throw UsageError("--run " + run_dir + ": not a run directory");
   }
   const Forward* exported = forward ? &forward : nullptr;
-  const auto kind = config_file_value((files / "config.ini").string(), "dataset");
-  if (is_graph_dataset_kind(kind)) {
-    if (data.empty() && !inputs.empty())
-      data = inputs[0];  // the graph as the one positional argument
-    predict_graph(files, run_dir, exported, data, device);
-  } else if (is_speech_dataset_kind(kind)) {
-    predict_speech(files, run_dir, exported, inputs, device);
-  } else if (is_image_dataset_kind(kind)) {
-    predict_image(files, run_dir, exported, inputs, device);
-  } else {
-    predict_text(files, run_dir, exported, inputs, device);
+  try {
+    const auto kind = config_file_value((files / "config.ini").string(), "dataset");
+    if (is_graph_dataset_kind(kind)) {
+      if (data.empty() && !inputs.empty())
+        data = inputs[0];  // the graph as the one positional argument
+      predict_graph(files, run_dir, exported, data, device);
+    } else if (is_speech_dataset_kind(kind)) {
+      predict_speech(files, run_dir, exported, inputs, device);
+    } else if (is_image_dataset_kind(kind)) {
+      predict_image(files, run_dir, exported, inputs, device);
+    } else {
+      predict_text(files, run_dir, exported, inputs, device);
+    }
+  } catch (const UsageError& e) {
+    if (!extracted)
+      throw;
+    rethrow_naming(e, extracted->dir, model_path);
+  } catch (const std::runtime_error& e) {
+    if (!extracted)
+      throw;
+    rethrow_naming(e, extracted->dir, model_path);
+  } catch (const std::invalid_argument& e) {
+    if (!extracted)
+      throw;
+    rethrow_naming(e, extracted->dir, model_path);
   }
   return 0;
 }

@@ -298,6 +298,16 @@ ImageTask load_image_task(const ImageDataOptions& options) {
       std::max({train.labels.max().item<int64_t>(), validation.labels.max().item<int64_t>(),
                 test.labels.max().item<int64_t>()}) +
       1;
+  // Classes are the labels 0..max: a stray label byte (200 among digits) would add classes that
+  // nothing trains, so every class must have training images.
+  const auto counts = torch::bincount(train.labels, {}, classes);
+  const auto missing = (counts == 0).nonzero().flatten();
+  if (missing.numel() > 0) {
+    throw std::runtime_error(fmt::format(
+        "{}: label {} has no training image ({} of the labels 0..{} have none; expected labels "
+        "0..K-1, every one in training: a stray label byte?)",
+        options.data, missing[0].item<int64_t>(), missing.numel(), classes - 1));
+  }
   task.label_names = source.names;
   if (static_cast<int64_t>(task.label_names.size()) < classes) {
     task.label_names.clear();

@@ -139,7 +139,14 @@ std::vector<Utterance> fsdd_utterances(const std::string& path) {
       }
     }
     if (index < 0) {
-      throw std::runtime_error(file + ": an FSDD file is named {label}_{speaker}_{index}.wav");
+      throw std::runtime_error(file + ": an FSDD file is named {digit}_{speaker}_{index}.wav");
+    }
+    // The labels are spoken digits: a stray file ("x_george_7.wav") must not add a class.
+    if (first != 1 || stem[0] < '0' || stem[0] > '9') {
+      throw std::runtime_error(
+          file + ": label '" + stem.substr(0, first) +
+          "' is not a digit (an FSDD file is named "
+          "{digit}_{speaker}_{index}.wav; move other files out of the folder)");
     }
     // The official split: recordings 0-4 of every speaker are the test set.
     utterances.push_back({file, stem.substr(0, first), index <= 4 ? Split::kTest : Split::kTrain,

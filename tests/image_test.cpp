@@ -225,6 +225,19 @@ TEST(ImageDatasets, OnePairIsSplitBySeedAndTwoPairsGiveTrainAndTest) {
   fs::remove(two / "t10k-labels-idx1-ubyte");
   message = message_of([&] { load_image_task(options); });
   EXPECT_TRUE(contains(message, "no t10k-labels file")) << message;
+
+  // One label byte of 200 among labels 0-3 would make 201 classes: an error naming the data.
+  auto stray = fresh_dir("stray_label");
+  write_idx_pair(stray, "train", 40, 6, 8, 4);
+  auto labels = read_idx((stray / "train-labels-idx1-ubyte").string());
+  labels.values[7] = 200;
+  write_idx((stray / "train-labels-idx1-ubyte").string(), labels);
+  options.data = stray.string();
+  message = message_of([&] { load_image_task(options); });
+  EXPECT_TRUE(contains(message, stray.string() + ": label 4 has no training image (196 of the "
+                                                 "labels 0..200 have none"))
+      << message;
+  fs::remove_all(stray);
 }
 
 TEST(ImageDatasets, BatchesArePixelsInZeroToOneAndAugmentationKeepsTheImage) {

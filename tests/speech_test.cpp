@@ -183,6 +183,11 @@ TEST(Speech, FsddSplitByIndexAndMixedRatesAreAnError) {
   std::ofstream(dir / "oops.wav") << "x";
   message = message_of([&] { load_speech_task(options); });
   EXPECT_TRUE(contains(message, "oops.wav: an FSDD file is named")) << message;
+  fs::remove(dir / "oops.wav");
+  // A stray file named like a recording must not add a class "x".
+  write_wav((dir / "x_george_7.wav").string(), tone(1, 3, 8000, 0.3), 8000);
+  message = message_of([&] { load_speech_task(options); });
+  EXPECT_TRUE(contains(message, "x_george_7.wav: label 'x' is not a digit")) << message;
 }
 
 // Leave-one-speaker-out: every recording of the named speaker is the test set, every recording

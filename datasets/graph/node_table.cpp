@@ -1,6 +1,7 @@
 #include "datasets/graph/node_table.h"
 
 #include <charconv>
+#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -37,7 +38,7 @@ bool skipped(std::string_view line) {
 bool parse_number(std::string_view text, float& value) {
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  return ec == std::errc() && ptr == end;
+  return ec == std::errc() && ptr == end && std::isfinite(value);  // from_chars takes "nan"
 }
 
 }  // namespace
@@ -77,7 +78,7 @@ NodeTable read_node_table(const std::string& path, bool header) {
       float value = 0;
       if (!parse_number(fields[static_cast<size_t>(f)], value)) {
         throw_at(path, line_number,
-                 fmt::format("feature {} is {} (expected a number)", f,
+                 fmt::format("feature {} is {} (expected a finite number)", f,
                              shown_text(fields[static_cast<size_t>(f)])));
       }
       table.features.push_back(value);
@@ -173,9 +174,9 @@ NodeTable read_linqs_tab_nodes(const std::string& path) {
         if (found == column.end())
           throw_at(path, n, "feature " + shown_text(name) + " is not declared on line 2");
         if (!parse_number(value, row[static_cast<size_t>(found->second)])) {
-          throw_at(
-              path, n,
-              "feature " + shown_text(name) + " is " + shown_text(value) + " (expected a number)");
+          throw_at(path, n,
+                   "feature " + shown_text(name) + " is " + shown_text(value) +
+                       " (expected a finite number)");
         }
       }
     }

@@ -17,8 +17,20 @@ NodeSplits read_split_file(const std::string& path, const std::vector<std::strin
   if (!in)
     throw_at(path, 0, "cannot open the split file");
   nlohmann::json json;
+  // A split file is an object of flat arrays; deeper nesting is refused while parsing, before
+  // anything recursive (printing, comparing) could run out of stack on it.
+  static constexpr int kMaxDepth = 8;
+  const nlohmann::json::parser_callback_t depth_guard =
+      [&path](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxDepth)
+          throw_at(path, 0,
+                   fmt::format("nested deeper than {} levels (expected an object of \"train\", "
+                               "\"validation\" and \"test\" arrays of node IDs)",
+                               kMaxDepth));
+        return true;
+      };
   try {
-    json = nlohmann::json::parse(in);
+    json = nlohmann::json::parse(in, depth_guard);
   } catch (const nlohmann::json::parse_error& e) {
     // e.what() reads "[json.exception.parse_error.101] parse error at line L, column C: ..."
     const std::string what = e.what();
@@ -53,7 +65,7 @@ NodeSplits read_split_file(const std::string& path, const std::vector<std::strin
       else
         throw_at(path, 0,
                  fmt::format("\"{}\"[{}]: expected a node ID (a string or an integer), got {}",
-                             name, k, item.dump()));
+                             name, k, shown_text(item.dump(), 40)));
       const auto node = index.find(id);
       if (node == index.end())
         throw_at(path, 0, fmt::format("\"{}\"[{}]: node '{}' is not in the graph", name, k, id));

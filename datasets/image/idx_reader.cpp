@@ -2,11 +2,13 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 namespace attnzoo {
 
@@ -78,10 +80,25 @@ IdxArray read_idx(const std::string& path) {
     const int64_t size =
         (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | b[3];
     array.dims.push_back(size);
+    if (size > 0 && total > (size_t{1} << 46) / static_cast<size_t>(size)) {
+      throw std::runtime_error(
+          fmt::format("{}: IDX header dimensions {} multiply past 64 TiB (a damaged header?)", path,
+                      fmt::join(array.dims, " x ")));
+    }
     total *= static_cast<size_t>(size);
   }
-  array.values.resize(total);
-  const size_t got = in.read(array.values.data(), total);
+  // The header's size is a claim: memory grows with the data actually read, so a header that
+  // promises 4M images in a small file is a truncation error rather than an allocation.
+  constexpr size_t kChunk = size_t{64} << 20;
+  size_t got = 0;
+  while (got < total) {
+    const size_t want = std::min(kChunk, total - got);
+    array.values.resize(got + want);
+    const size_t read = in.read(array.values.data() + got, want);
+    got += read;
+    if (read < want)
+      break;
+  }
   if (got != total) {
     throw std::runtime_error(
         fmt::format("{}: truncated: {} data bytes, the header promises {}", path, got, total));

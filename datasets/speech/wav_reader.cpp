@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -84,6 +85,18 @@ Waveform read_wav(const std::string& path) {
     throw std::runtime_error(fmt::format("{}: truncated: read {} of {} samples", path, got,
                                          static_cast<int64_t>(info.frames)));
   }
+  // Float WAV files can hold NaN or infinity, which would pass through every feature silently.
+  for (size_t i = 0; i < interleaved.size(); ++i) {
+    if (!std::isfinite(interleaved[i])) {
+      throw std::runtime_error(
+          fmt::format("{}: sample {} (channel {}) is {} (expected finite samples)", path,
+                      i / static_cast<size_t>(info.channels),
+                      i % static_cast<size_t>(info.channels), interleaved[i]));
+    }
+  }
+  if (info.samplerate <= 0)
+    throw std::runtime_error(path + ": sample rate " + std::to_string(info.samplerate) +
+                             " (expected a positive rate)");
   Waveform wave;
   wave.sample_rate = info.samplerate;
   wave.samples.resize(static_cast<size_t>(info.frames));
