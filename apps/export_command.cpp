@@ -16,6 +16,7 @@
 #include "apps/text_run.h"
 #include "models/torchscript/graph_model_script.h"
 #include "models/torchscript/sequence_model_script.h"
+#include "training/archive_check.h"
 #include "training/atomic_file.h"
 
 namespace attnzoo::cli {
@@ -116,7 +117,7 @@ int run_export(const std::vector<std::string>& args) {
   }
   std::ostringstream bytes;
   exported.module.save(bytes, extra);
-  write_file_atomically(out, bytes.str());  // never a half-written model
+  write_file_atomically(out, sealed_archive(bytes.str()));  // never a half-written model
   fmt::print("{}: {} attention, {} classes -> {} ({})\n", run_dir, exported.attention,
              exported.classes, out, exported.signature);
   return 0;

@@ -91,8 +91,15 @@ TEST(Hardening, OptionsOutOfRangeAreOneLineErrorsNamingTheOption) {
     EXPECT_FALSE(contains(run.output, "loading")) << c.args << "\n" << run.output;
   }
   // Values at the edge of the range are accepted: --window -1 is stride without a local band,
-  // --threads 0 the machine's cores.
+  // --threads 0 the machine's cores, --value-dropout -1 "as --dropout".
   auto edge = attnzoo("train --window -1 --threads 0 --max-steps 0 --show-config");
+  EXPECT_EQ(edge.status, 0) << edge.output;
+  edge = attnzoo("train --dataset generated-graph --value-dropout -1 --show-config");
+  EXPECT_EQ(edge.status, 0) << edge.output;
+  auto graph = attnzoo("train --dataset generated-graph --value-dropout -0.5");
+  EXPECT_EQ(graph.status, 2) << graph.output;
+  EXPECT_TRUE(contains(graph.output, "--value-dropout is -0.5 (expected >= 0 and < 1, or -1)"))
+      << graph.output;
   EXPECT_EQ(edge.status, 0) << edge.output;
 }
 
@@ -161,16 +168,24 @@ TEST(Hardening, DamagedCheckpointOrModelIsAnErrorNamingTheFile) {
       attnzoo("export --run " + run_dir.string() + " --out " + (dir / "model.pt").string());
   ASSERT_EQ(exported.status, 0) << exported.output;
 
-  // One flipped byte in the middle of the checkpoint: its CRC no longer matches.
+  // One flipped byte anywhere in the checkpoint (a header, a record, the padding between
+  // records, the end record) is an error naming it; the intact file still resumes.
   const auto last = run_dir / "last.pt";
-  auto bytes = read_text(last);
-  ASSERT_GT(bytes.size(), 200u);
-  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
-  std::ofstream(last, std::ios::binary) << bytes;
+  const auto intact = read_text(last);
+  ASSERT_GT(intact.size(), 200u);
+  for (const size_t at :
+       {size_t{10}, intact.size() / 3, intact.size() / 2, intact.size() - 30, intact.size() - 3}) {
+    auto bytes = intact;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x10);
+    std::ofstream(last, std::ios::binary) << bytes;
+    auto resumed = attnzoo("train --resume --out " + run_dir.string());
+    EXPECT_EQ(resumed.status, 1) << "byte " << at << "\n" << resumed.output;
+    EXPECT_TRUE(contains(resumed.output, last.string())) << resumed.output;
+    EXPECT_EQ(error_lines(resumed.output), 1) << resumed.output;
+  }
+  std::ofstream(last, std::ios::binary) << intact;
   auto resumed = attnzoo("train --resume --out " + run_dir.string());
-  EXPECT_NE(resumed.status, 0) << resumed.output;
-  EXPECT_TRUE(contains(resumed.output, last.string())) << resumed.output;
-  EXPECT_EQ(error_lines(resumed.output), 1) << resumed.output;
+  EXPECT_EQ(resumed.status, 0) << resumed.output;
 
   // A truncated exported model.
   const auto model = dir / "model.pt";
@@ -200,6 +215,46 @@ TEST(Hardening, FailedWriteNamesTheFileAndLeavesNoTemporary) {
   EXPECT_TRUE(contains(exported.output, "Not a directory")) << exported.output;
   EXPECT_EQ(error_lines(exported.output), 1) << exported.output;
   EXPECT_TRUE(temporary_files(dir).empty());
+  fs::remove_all(dir);
+}
+
+// A LINQS-format graph of `nodes` papers with `features` word columns and two classes.
+void write_linqs(const fs::path& dir, int nodes, int features) {
+  fs::create_directories(dir);
+  std::ofstream content(dir / "tiny.content"), cites(dir / "tiny.cites");
+  for (int i = 0; i < nodes; ++i) {
+    content << "p" << i;
+    for (int f = 0; f < features; ++f)
+      content << "\t" << ((f % 2) == (i % 2) ? 1 : 0);
+    content << "\t" << (i % 2 ? "odd" : "even") << "\n";
+    cites << "p" << i << "\tp" << (i + 2) % nodes << "\n";
+  }
+}
+
+// An exported graph model given a graph with other feature columns: one line naming the graph,
+// not the TorchScript interpreter's traceback.
+TEST(Hardening, PredictOnOtherFeatureColumnsIsAnErrorNamingTheGraph) {
+  auto dir = fresh_dir("features");
+  write_linqs(dir / "graph", 40, 6);
+  write_linqs(dir / "other", 40, 5);
+  const auto run = (dir / "run").string(), model = (dir / "model.pt").string();
+  auto train = attnzoo("train --dataset linqs --data " + (dir / "graph").string() +
+                       " --per-class 5 --val-nodes 10 --test-nodes 10 --epochs 2 --threads 1 "
+                       "--out " +
+                       run);
+  ASSERT_EQ(train.status, 0) << train.output;
+  auto exported = attnzoo("export --run " + run + " --out " + model);
+  ASSERT_EQ(exported.status, 0) << exported.output;
+  for (const std::string& from : {"--model " + model, "--run " + run}) {
+    auto predicted = attnzoo("predict --threads 1 " + from + " --data " + (dir / "other").string());
+    EXPECT_EQ(predicted.status, 1) << predicted.output;
+    EXPECT_TRUE(contains(predicted.output, "the nodes have 5 features, the model was trained on 6"))
+        << predicted.output;
+    EXPECT_TRUE(contains(predicted.output, (dir / "other").string())) << predicted.output;
+    EXPECT_EQ(error_lines(predicted.output), 1) << predicted.output;
+    EXPECT_FALSE(contains(predicted.output, "Traceback")) << predicted.output;
+    EXPECT_FALSE(contains(predicted.output, "attnzoo_predict_")) << predicted.output;
+  }
   fs::remove_all(dir);
 }
 

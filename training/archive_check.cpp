@@ -89,7 +89,25 @@ bool deflated_crc(std::string_view record, uint32_t& crc_out, uint64_t& size_out
   return status == Z_STREAM_END;
 }
 
+constexpr std::string_view kSeal = "attnzoo-crc32 ";
+
+uint32_t crc_of(std::string_view bytes) {
+  return stored_crc(bytes);
+}
+
 }  // namespace
+
+std::string sealed_archive(std::string archive) {
+  // LibTorch ends the archive with a 22-byte end-of-directory record and no comment.
+  if (archive.size() < 22 || archive.compare(archive.size() - 22, 4, "PK\x05\x06") != 0 ||
+      archive[archive.size() - 2] != 0 || archive[archive.size() - 1] != 0)
+    throw std::logic_error("sealed_archive: not an archive ending in a bare end-of-directory");
+  const std::string comment = fmt::format(
+      "{}{:08x}", kSeal, crc_of(std::string_view(archive).substr(0, archive.size() - 2)));
+  archive[archive.size() - 2] = static_cast<char>(comment.size() & 0xFF);
+  archive[archive.size() - 1] = static_cast<char>(comment.size() >> 8);
+  return archive + comment;
+}
 
 void check_archive(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -105,6 +123,15 @@ void check_archive(const std::string& path) {
     if (end == 0 || data.size() - end > 22 + 0xFFFF)
       b.fail("no end-of-directory record: the file is cut short");
     --end;
+  }
+  const uint64_t comment_size = b.get(end + 20, 2);
+  if (end + 22 + comment_size != data.size())
+    b.fail("bytes after the end-of-directory record");
+  const auto comment = b.span(end + 22, comment_size);
+  if (comment.substr(0, kSeal.size()) == kSeal) {
+    const auto expected = fmt::format("{}{:08x}", kSeal, crc_of(b.span(0, end + 20)));
+    if (comment != expected)
+      b.fail("the file does not match its seal: a byte has changed");
   }
   uint64_t entries = b.get(end + 10, 2), directory = b.get(end + 16, 4);
   if (entries == 0xFFFF || directory == 0xFFFFFFFF) {  // zip64

@@ -84,7 +84,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
   }
   std::ostringstream bytes;
   archive.save_to(bytes);
-  write_file_atomically(path, bytes.str());
+  write_file_atomically(path, sealed_archive(bytes.str()));
 }
 
 void load_checkpoint(const std::string& path, torch::nn::Module& model,
