@@ -215,6 +215,19 @@ TEST(Hardening, FailedWriteNamesTheFileAndLeavesNoTemporary) {
   EXPECT_TRUE(contains(exported.output, "Not a directory")) << exported.output;
   EXPECT_EQ(error_lines(exported.output), 1) << exported.output;
   EXPECT_TRUE(temporary_files(dir).empty());
+
+  // A write cut off part way, as by a full disk: the file-size limit makes write() fail with
+  // EFBIG once 8 KiB are written (SIGXFSZ ignored, as the shell passes it on).
+  const auto cut = dir / "cut.pt";
+  auto full =
+      attnzoo::testing::shell("trap '' XFSZ; ulimit -f 8; " + std::string(ATTNZOO_BINARY) +
+                              " export --run " + (dir / "run").string() + " --out " + cut.string());
+  EXPECT_EQ(full.status, 1) << full.output;
+  EXPECT_TRUE(contains(full.output, cut.string())) << full.output;
+  EXPECT_TRUE(contains(full.output, "File too large")) << full.output;
+  EXPECT_EQ(error_lines(full.output), 1) << full.output;
+  EXPECT_FALSE(fs::exists(cut));
+  EXPECT_TRUE(temporary_files(dir).empty());
   fs::remove_all(dir);
 }
 
