@@ -139,22 +139,9 @@ void write_lines(const fs::path& path, const std::vector<std::string>& lines) {
     out << line << "\n";
 }
 
-// Two classes of short lines, told apart by their words.
-void write_text_lines_dataset(const fs::path& dir) {
-  fs::create_directories(dir);
-  std::vector<std::string> pos, neg;
-  for (int i = 0; i < 40; ++i) {
-    pos.push_back("good great fine nice " + std::to_string(i));
-    neg.push_back("bad awful poor sad " + std::to_string(i));
-  }
-  write_lines(dir / "train.pos", pos);
-  write_lines(dir / "train.neg", neg);
-}
-
-// Pinned rather than the kind's defaults: every word kept, light dropout for data this small.
-const char* kTinyTextTrain =
-    "train --dataset text-lines --d-model 16 --heads 2 --layers 1 --batch-size 8 --threads 1 "
-    "--lr 0.01 --min-frequency 1 --pooling cls --dropout 0.1 ";
+using attnzoo::testing::kTinyTextModel;
+using attnzoo::testing::write_text_lines_dataset;
+const std::string kTinyTextTrain = std::string(kTinyTextModel) + "--lr 0.01 ";
 
 TEST(Cli, EvalMeasuresARunOnOtherDataWithItsVocabulary) {
   auto dir = fresh_dir("eval");

@@ -35,19 +35,8 @@ int error_lines(const std::string& output) {
   return count;
 }
 
-// Two classes of short lines, told apart by their words.
-void write_text_lines_dataset(const fs::path& dir) {
-  fs::create_directories(dir);
-  std::ofstream pos(dir / "train.pos"), neg(dir / "train.neg");
-  for (int i = 0; i < 40; ++i) {
-    pos << "good great fine nice " << i << "\n";
-    neg << "bad awful poor sad " << i << "\n";
-  }
-}
-
-const char* kTinyTextModel =
-    "train --dataset text-lines --d-model 16 --heads 2 --layers 1 --batch-size 8 --threads 1 "
-    "--min-frequency 1 --pooling cls --dropout 0.1 ";
+using attnzoo::testing::kTinyTextModel;
+using attnzoo::testing::write_text_lines_dataset;
 const std::string kTinyTextTrain = std::string(kTinyTextModel) + "--lr 0.01 ";
 
 // Files in `dir` whose names say they are temporary.

@@ -76,6 +76,23 @@ inline void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to
     p.value().copy_(source[p.key()]);
 }
 
+/// A text-lines dataset in `dir`: train.pos and train.neg, two classes of 40 short lines told
+/// apart by their words.
+inline void write_text_lines_dataset(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  std::ofstream pos(dir / "train.pos"), neg(dir / "train.neg");
+  for (int i = 0; i < 40; ++i) {
+    pos << "good great fine nice " << i << "\n";
+    neg << "bad awful poor sad " << i << "\n";
+  }
+}
+
+/// A text-lines model small enough for a CLI test, pinned rather than the kind's defaults: every
+/// word kept, light dropout for data this small. The learning rate is the caller's.
+inline const char* kTinyTextModel =
+    "train --dataset text-lines --d-model 16 --heads 2 --layers 1 --batch-size 8 --threads 1 "
+    "--min-frequency 1 --pooling cls --dropout 0.1 ";
+
 /// The whole text of a file ("" when it cannot be read).
 inline std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path);

@@ -45,7 +45,7 @@ class Bytes {
   const std::string& path_;
 };
 
-// CRC-32 of a stored record's bytes.
+// CRC-32 of bytes: a stored record, or the whole file for its seal.
 uint32_t stored_crc(std::string_view record) {
   uLong crc = crc32(0L, Z_NULL, 0);
   for (uint64_t done = 0; done < record.size();) {  // crc32 takes at most 4 GB a call
@@ -91,10 +91,6 @@ bool deflated_crc(std::string_view record, uint32_t& crc_out, uint64_t& size_out
 
 constexpr std::string_view kSeal = "attnzoo-crc32 ";
 
-uint32_t crc_of(std::string_view bytes) {
-  return stored_crc(bytes);
-}
-
 }  // namespace
 
 std::string sealed_archive(std::string archive) {
@@ -103,7 +99,7 @@ std::string sealed_archive(std::string archive) {
       archive[archive.size() - 2] != 0 || archive[archive.size() - 1] != 0)
     throw std::logic_error("sealed_archive: not an archive ending in a bare end-of-directory");
   const std::string comment = fmt::format(
-      "{}{:08x}", kSeal, crc_of(std::string_view(archive).substr(0, archive.size() - 2)));
+      "{}{:08x}", kSeal, stored_crc(std::string_view(archive).substr(0, archive.size() - 2)));
   archive[archive.size() - 2] = static_cast<char>(comment.size() & 0xFF);
   archive[archive.size() - 1] = static_cast<char>(comment.size() >> 8);
   return archive + comment;
@@ -129,7 +125,7 @@ void check_archive(const std::string& path) {
     b.fail("bytes after the end-of-directory record");
   const auto comment = b.span(end + 22, comment_size);
   if (comment.substr(0, kSeal.size()) == kSeal) {
-    const auto expected = fmt::format("{}{:08x}", kSeal, crc_of(b.span(0, end + 20)));
+    const auto expected = fmt::format("{}{:08x}", kSeal, stored_crc(b.span(0, end + 20)));
     if (comment != expected)
       b.fail("the file does not match its seal: a byte has changed");
   }
