@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "apps/usage_error.h"
 #include "models/attention_config.h"
 #include "models/encoder.h"
 #include "training/trainer.h"
@@ -23,11 +24,6 @@ struct Command {
 
 /// Every sub-command, in the order `attnzoo --help` lists them.
 const std::vector<Command>& commands();
-
-/// Thrown for bad usage; main prints "attnzoo NAME: message" and exits with status 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// Parses `args` against `options`; adds --help, --config FILE and --show-config. Values given on
 /// the command line win over the config file (INI: `key = value`, sections map to `section.key`).

@@ -7,7 +7,7 @@
 
 #include <fmt/core.h>
 
-#include "apps/command.h"
+#include "apps/usage_error.h"
 
 namespace attnzoo::cli {
 

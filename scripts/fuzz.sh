@@ -26,7 +26,7 @@ mkdir -p "$out/obj"
 sources=(datasets/image/idx_reader.cpp datasets/image/cifar_reader.cpp
   datasets/speech/wav_reader.cpp datasets/text/text_file.cpp datasets/text/text_lines_reader.cpp
   datasets/text/tsv_reader.cpp datasets/text/conllu_reader.cpp datasets/listops.cpp
-  datasets/graph/node_table.cpp datasets/graph/split_file.cpp)
+  datasets/graph/node_table.cpp datasets/graph/split_file.cpp apps/option_ranges.cpp)
 flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
   -fno-sanitize-recover=undefined -I"$root")
 objects=()

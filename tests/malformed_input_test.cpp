@@ -261,6 +261,80 @@ TEST(MalformedInput, TextLinesAreUtf8AndBounded) {
   fs::remove_all(dir);
 }
 
+// Twenty malformed text-lines files in prefix mode, with the separators a user may set.
+TEST(MalformedInput, TextLinesPrefixLabels) {
+  const std::string long_label = std::string(2 << 20, 'L') + " text\n";
+  std::vector<Case> spaces = {
+      {"leading space", "pos good\n bad start\n", ":2: empty label"},
+      {"leading tab", "pos good\n\tbad start\n", ":2: empty label"},
+      {"label only", "pos good\nneg\n", ":2: label 'neg' with no text"},
+      {"label and spaces", "pos good\nneg    \n", ":2: label 'neg' with no text"},
+      {"label and a tab", "pos good\nneg\t\n", ":2: label 'neg' with no text"},
+      {"only blank lines", "\n\n  \n\t\n", "no examples, only blank lines"},
+      {"empty", "", "empty file"},
+      {"Latin-1 after many good lines", std::string(100, 'x') + " ok\n" + "pos \xE9t\xE9\n",
+       ":2: invalid UTF-8 at byte 5"},
+      {"a 2 MiB label", long_label, ":1: a line longer than"},
+      {"a lone 0xFF", "pos \xFF\n", ":1: invalid UTF-8"},
+      {"a cut 4-byte sequence", "pos \xF0\x9F\x98\n", ":1: invalid UTF-8"},
+      {"a bare CR line then no text", "pos ok\r\nneg\r\n", ":2: label 'neg' with no text"},
+  };
+  expect_errors("prefix_spaces", ".txt", spaces,
+                [](const std::string& path) { attnzoo::read_text_lines(path, "prefix", ""); });
+
+  std::vector<Case> separated = {
+      {"no separator", "pos|||good\nneg bad\n", ":2: no separator '|||'"},
+      {"half a separator", "pos|||good\nneg||bad\n", ":2: no separator '|||'"},
+      {"separator first", "|||no label\n", ":1: empty label"},
+      {"separator last", "pos|||good\nneg|||\n", ":2: label 'neg' with no text"},
+      {"separator and spaces", "neg|||   \n", ":1: label 'neg' with no text"},
+  };
+  expect_errors("prefix_separator", ".txt", separated,
+                [](const std::string& path) { attnzoo::read_text_lines(path, "prefix", "|||"); });
+
+  std::vector<Case> coarse = {
+      {"label separator first", "DESC:manner how\n:manner why\n", ":2: empty label"},
+      {"coarse label empty after a tab separator", "DESC:manner\thow\n:x\twhy\n",
+       ":2: empty label"},
+      {"no text after a coarse label", "DESC:manner how\nNUM:count\n", "with no text"},
+  };
+  expect_errors("prefix_coarse", ".txt", coarse,
+                [](const std::string& path) { attnzoo::read_text_lines(path, "prefix", "", ":"); });
+}
+
+// Twenty malformed tab-separated files, with and without a header.
+TEST(MalformedInput, TsvFiles) {
+  std::vector<Case> headed = {
+      {"empty", "", "empty file (expected a header line"},
+      {"header only", "label\ttext\n", "no examples after the header"},
+      {"header and blank lines", "label\ttext\n\n \n", "no examples after the header"},
+      {"no label column", "sentiment\ttext\npos\tgood\n", ":1: no column named 'label'"},
+      {"no text column", "label\tsentence\npos\tgood\n", ":1: no column named 'text'"},
+      {"label named twice", "label\tlabel\ttext\npos\tneg\tgood\n", ":1: the header names column"},
+      {"a short line", "label\ttext\npos\tgood\nneg\n", ":3: 1 tab-separated column"},
+      {"spaces, not tabs", "label\ttext\npos good\n", ":2: 1 tab-separated column"},
+      {"an empty label", "label\ttext\npos\tgood\n\tbad\n", ":3: empty label in column 0"},
+      {"a blank label", "label\ttext\n  \tbad\n", ":2: empty label in column 0"},
+      {"an empty text", "label\ttext\npos\t\n", ":2: empty text in column 1"},
+      {"a blank text", "label\ttext\npos\t   \n", ":2: empty text in column 1"},
+      {"Latin-1 label", "label\ttext\nn\xE9g\tbad\n", ":2: invalid UTF-8 at byte 2"},
+      {"a 2 MiB header", std::string(2 << 20, 'h') + "\n", ":1: a line longer than"},
+      {"a lone continuation byte", "label\ttext\n\x80\tx\n", ":2: invalid UTF-8 at byte 1"},
+  };
+  expect_errors("tsv_headed", ".tsv", headed,
+                [](const std::string& path) { attnzoo::read_tsv(path, "label", "text", true); });
+
+  std::vector<Case> plain = {
+      {"empty", "", "empty file (expected tab-separated lines)"},
+      {"only blank lines", "\n\n", "no examples"},
+      {"too few columns for index 2", "a\tb\tc\nd\te\n", ":2: 2 tab-separated columns"},
+      {"an empty third column", "1\tpos\t\n", ":1: empty text in column 2"},
+      {"a cut UTF-8 sequence", "1\tpos\tgood \xC3\n", ":1: invalid UTF-8"},
+  };
+  expect_errors("tsv_plain", ".tsv", plain,
+                [](const std::string& path) { attnzoo::read_tsv(path, "1", "2", false); });
+}
+
 TEST(MalformedInput, NodeTablesAndEdgeLists) {
   std::vector<Case> nodes = {
       {"NaN feature", "a 1 0 X\nb nan 1 Y\n", ":2: feature 1 is 'nan' (expected a finite number)"},

@@ -18,6 +18,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "apps/option_ranges.h"
 #include "datasets/graph/node_table.h"
 #include "datasets/graph/split_file.h"
 #include "datasets/image/cifar_reader.h"
@@ -38,17 +39,24 @@ const std::string& input_path() {
   return path;
 }
 
-// The CLI's config files go through Boost's parser with typed options, as `--config` does.
+// The CLI's config files go through Boost's parser with typed options, as `--config` does, and
+// then through the CLI's own range check. The table has every value type the CLI uses, under
+// names the range check treats in each of its ways (minimum 1, open interval, sentinel, cap).
 void read_ini(const std::string& path) {
   namespace po = boost::program_options;
   po::options_description options;
-  options.add_options()("epochs", po::value<int64_t>())("lr", po::value<double>())(
-      "model", po::value<std::string>())("seed", po::value<uint64_t>())("flip", po::value<bool>())(
-      "lengths", po::value<std::vector<int64_t>>()->multitoken());
+  options.add_options()("epochs", po::value<int64_t>())("log-every", po::value<int64_t>())(
+      "window", po::value<int64_t>())("threads", po::value<int>())("lr", po::value<double>())(
+      "dropout", po::value<double>())("value-dropout", po::value<double>())(
+      "warmup", po::value<double>())("model", po::value<std::string>())(
+      "seed", po::value<uint64_t>())("flip", po::value<bool>())(
+      "lengths", po::value<std::vector<int64_t>>()->multitoken())("trainer.clip-norm",
+                                                                  po::value<double>());
   std::ifstream in(path);
   po::variables_map vm;
   po::store(po::parse_config_file(in, options, /*allow_unregistered=*/false), vm);
   po::notify(vm);
+  attnzoo::cli::check_option_ranges("train", vm);
 }
 
 using Reader = std::function<void(const std::string&)>;
