@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "apps/command.h"
+#include "apps/launcher.h"
 #include "apps/option_ranges.h"
 #include "apps/run_files.h"
 #include "datasets/text/text_file.h"
@@ -307,6 +308,7 @@ po::options_description trainer_options(TrainerOptions& trainer) {
       ("log-epochs", po::value<int64_t>(&trainer.log_epochs)->default_value(trainer.log_epochs),
        "print the epoch line every N epochs (and the first and last)");
   // clang-format on
+  training.add(launch_options(launch_settings()));
   return training;
 }
 

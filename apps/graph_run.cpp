@@ -10,6 +10,7 @@
 #include "datasets/graph/split_file.h"
 #include "models/registry.h"
 #include "training/checkpoint.h"
+#include "training/distributed.h"
 #include "training/runtime.h"
 
 namespace attnzoo::cli {
@@ -159,6 +160,11 @@ std::shared_ptr<GraphModelImpl> load_trained_graph_model(const std::string& dir,
 }
 
 int train_graph_model(const std::vector<std::string>& args) {
+  if (worker_place_from_environment().world_size > 1) {  // started by torchrun, say
+    throw UsageError(
+        "graph runs train the whole graph as one batch in one process (expected WORLD_SIZE 1 "
+        "or unset)");
+  }
   GraphRunOptions run;
   auto options = graph_run_options(run);
   po::variables_map vm;
@@ -193,8 +199,7 @@ int train_graph_model(const std::vector<std::string>& args) {
       run.feature_norm == "row" || (run.feature_norm == "auto" && run.data.kind == "linqs");
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_graph_model(run, facts);
-  stage_fresh_run(run.trainer);
-  if (!run.trainer.resume) {
+  if (stage_fresh_run(run.trainer)) {
     nlohmann::json json = {
         {"feature_dim", facts.feature_dim},     {"num_classes", facts.num_classes},
         {"row_normalize", facts.row_normalize}, {"nodes", graph.num_nodes()},

@@ -163,8 +163,7 @@ int train_image_model(const std::vector<std::string>& args) {
   std::tie(facts.mean, facts.std) = task.train.channel_statistics();
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_image_model(run, facts);
-  stage_fresh_run(run.trainer);
-  if (!run.trainer.resume)
+  if (stage_fresh_run(run.trainer))
     save_image_run(run.trainer.out_dir, vm, facts, task);
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(model, run.trainer, threads,

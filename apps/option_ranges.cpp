@@ -91,6 +91,10 @@ const std::map<std::string, Range>& ranges() {
       {"val-size", at_least(1)},
       {"window-blocks", at_least(1)},
       {"window", at_least(-1)},  // -1: stride without a local band
+      {"nproc-per-node", Range(1, 1024)},
+      {"nnodes", at_least(1)},
+      {"master-port", Range(1, 65535)},
+      {"dist-timeout", Range(0, kInf, true)},
       {"lr", Range(0, kInf, true)},
       {"threads", Range(0, 4096)},
       {"dropout", share()},

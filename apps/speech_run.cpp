@@ -167,8 +167,7 @@ int train_speech_model(const std::vector<std::string>& args) {
   std::tie(facts.mean, facts.std) = task.train.feature_statistics(run.utterance_norm);
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_speech_model(run, facts);
-  stage_fresh_run(run.trainer);
-  if (!run.trainer.resume) {
+  if (stage_fresh_run(run.trainer)) {
     nlohmann::json json = {{"feature_dim", facts.feature_dim},
                            {"num_classes", facts.num_classes},
                            {"max_length", max_length_json(facts.max_length)},

@@ -10,6 +10,7 @@
 
 #include "apps/graph_run.h"
 #include "apps/image_run.h"
+#include "apps/launcher.h"
 #include "apps/positions.h"
 #include "apps/run_files.h"
 #include "apps/speech_run.h"
@@ -41,34 +42,13 @@ double majority_share(const TokenDataset& data, int64_t classes) {
                    : 0.0;
 }
 
-// The dataset kind a train command names, before its options are parsed (they depend on it):
-// --dataset, else the --config file's, else (with --resume) the run's own config.ini.
-std::string dataset_kind(const std::vector<std::string>& args) {
-  std::string dataset, config, out = "runs/latest";
-  bool resume = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    for (auto [flag, into] : {std::pair<const char*, std::string*>{"--dataset", &dataset},
-                              {"--config", &config},
-                              {"--out", &out}}) {
-      const std::string f(flag);
-      if (args[i] == f && i + 1 < args.size())
-        *into = args[i + 1];
-      else if (args[i].rfind(f + "=", 0) == 0)
-        *into = args[i].substr(f.size() + 1);
-    }
-    resume = resume || args[i] == "--resume";
-  }
-  if (dataset.empty() && !config.empty())
-    dataset = config_file_value(config, "dataset");
-  if (dataset.empty() && resume)
-    dataset = config_file_value((std::filesystem::path(out) / "config.ini").string(), "dataset");
-  return dataset;
-}
-
 }  // namespace
 
 int run_train(const std::vector<std::string>& args) {
-  const auto kind = dataset_kind(args);
+  // The dataset kind, before the options are parsed (they depend on it).
+  const auto kind = given_option(args, "dataset");
+  if (const auto status = launch_workers(args, is_graph_dataset_kind(kind)))
+    return *status;  // this process started the workers and waited for them
   if (is_image_dataset_kind(kind))
     return train_image_model(args);
   if (is_speech_dataset_kind(kind))
@@ -114,8 +94,7 @@ int run_train(const std::vector<std::string>& args) {
       resolve_max_length(run.model.positional, run.max_positions, task.max_length(), "tokens");
   torch::manual_seed(run.trainer.seed);  // the initial weights follow --seed too
   auto model = build_text_model(run, facts);
-  stage_fresh_run(run.trainer);
-  if (!run.trainer.resume)
+  if (stage_fresh_run(run.trainer))
     save_text_run(run.trainer.out_dir, vm, facts, task);
   run.trainer.tags = {{"model", run.attention.name}, {"dataset", task.name}};
   return train_and_report(

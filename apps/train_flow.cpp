@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "apps/launcher.h"
+#include "training/distributed.h"
 #include "training/progress.h"
 #include "training/run_directory.h"
 
@@ -21,17 +23,21 @@ void merge_resumed_config(const std::string& out_dir, const po::options_descript
   po::notify(vm);
 }
 
-void stage_fresh_run(TrainerOptions& trainer) {
-  if (trainer.resume || trainer.out_dir.empty())
-    return;
+bool stage_fresh_run(TrainerOptions& trainer) {
+  if (trainer.resume || !writes_run_directory())
+    return false;
+  if (trainer.out_dir.empty())
+    return true;
   trainer.publish_dir = trainer.out_dir;
   trainer.out_dir = fresh_run_directory(trainer.out_dir);
+  return true;
 }
 
-int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerOptions& trainer,
+int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerOptions& options,
                      int threads, const std::string& model_line, const BatchSource& train,
                      const BatchSource& validation, const BatchSource& test,
                      const std::string& test_note) {
+  auto trainer = options;
   if (!(trainer.train_fraction > 0 && trainer.train_fraction <= 1)) {
     throw UsageError(
         fmt::format("--train-fraction {}: expected a fraction in (0, 1]", trainer.train_fraction));
@@ -39,10 +45,18 @@ int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerO
   if (trainer.train_fraction < 1 && train.size() == 1) {
     throw UsageError("--train-fraction: the training split is one graph, trained full batch");
   }
-  fmt::print("model: {}, {} parameters; {} ({} threads)\n", model_line, count_parameters(*model),
-             trainer.device.str(), threads);
+  join_data_parallel(trainer);
+  const bool report = writes_run_directory();
+  const auto& group = trainer.collectives;
+  if (report) {
+    fmt::print("model: {}, {} parameters; {} ({} threads{})\n", model_line,
+               count_parameters(*model), trainer.device.str(), threads,
+               group ? fmt::format(" in each of {} processes", group->world_size()) : "");
+  }
   std::fflush(stdout);  // before the progress bar starts on stderr
   auto result = Trainer(model, trainer).fit(train, validation, &test);
+  if (!report)
+    return 0;
   const auto& run_dir = trainer.publish_dir.empty() ? trainer.out_dir : trainer.publish_dir;
   if (!result.finished) {
     fmt::print("stopped after epoch {} as asked; continue with --resume --out {}\n",

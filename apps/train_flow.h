@@ -19,7 +19,9 @@ void merge_resumed_config(const std::string& out_dir, const po::options_descript
 
 /// A fresh run (not --resume) into a directory that holds files writes beside it until its first
 /// epoch is saved (TrainerOptions::publish_dir), so that an early failure leaves that run intact.
-void stage_fresh_run(TrainerOptions& trainer);
+/// Returns whether this process is to write the fresh run's files now: not for --resume, nor on
+/// a data-parallel run's ranks other than 0.
+bool stage_fresh_run(TrainerOptions& trainer);
 
 /// Prints `model_line` (with the parameter count, device and threads appended), trains `model`,
 /// and prints the final line -- `test_note` follows the test accuracy, e.g. " (majority class

@@ -85,4 +85,22 @@ inline torch::Tensor scatter_amax(const torch::Tensor& self, const torch::Tensor
   return self.scatter_reduce(0, index, src, "amax", /*include_self=*/true);
 }
 
+/// The type of a c10d backend (ProcessGroupGloo, ProcessGroupNCCL): a ProcessGroup in 1.x, a
+/// Backend since 2.0, where a ProcessGroup dispatches to backends.
+#if ATTNZOO_TORCH_AT_LEAST(2, 0)
+}  // namespace attnzoo::compat
+namespace c10d {
+class Backend;
+}
+namespace attnzoo::compat {
+using DistributedBackend = c10d::Backend;
+#else
+}  // namespace attnzoo::compat
+namespace c10d {
+class ProcessGroup;
+}
+namespace attnzoo::compat {
+using DistributedBackend = c10d::ProcessGroup;
+#endif
+
 }  // namespace attnzoo::compat

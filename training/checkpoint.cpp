@@ -79,6 +79,7 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model,
     archive.write("top_val_accuracy", scalar(state->top_val_accuracy));
     archive.write("low_val_loss", scalar(state->low_val_loss));
     archive.write("train_seconds", scalar(state->train_seconds));
+    archive.write("world_size", scalar(state->world_size));
     if (state->rng_state.defined())
       archive.write("rng_state", state->rng_state);
   }
@@ -123,7 +124,8 @@ void load_checkpoint(const std::string& path, torch::nn::Module& model,
       state->best_val_loss = read("best_val_loss").item<double>();
       state->epochs_without_gain = read("epochs_without_gain").item<int64_t>();
       state->train_seconds = read("train_seconds").item<double>();
-      torch::Tensor top, low;  // absent from checkpoints of older runs
+      torch::Tensor top, low, world;  // absent from checkpoints of older runs
+      state->world_size = archive.try_read("world_size", world) ? world.item<int64_t>() : 1;
       state->top_val_accuracy =
           archive.try_read("top_val_accuracy", top) ? top.item<double>() : state->best_val_accuracy;
       state->low_val_loss =

@@ -25,6 +25,7 @@ struct TrainingState {
   double top_val_accuracy = -1.0;
   double low_val_loss = std::numeric_limits<double>::infinity();
   double train_seconds = 0.0;  ///< over every invocation of the run
+  int64_t world_size = 1;      ///< processes of a data-parallel run (each reads its own share)
   torch::Tensor rng_state;     ///< LibTorch's CPU generator
 };
 

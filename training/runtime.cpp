@@ -1,5 +1,6 @@
 #include "training/runtime.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -36,8 +37,13 @@ torch::Device resolve_device(const std::string& name) {
 
 int use_threads(int threads) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (threads <= 0)
-    threads = cores;
+  if (threads <= 0) {
+    // The workers of a data-parallel run on one machine share its cores (torchrun's
+    // LOCAL_WORLD_SIZE says how many there are).
+    const char* local = std::getenv("LOCAL_WORLD_SIZE");
+    const int workers = local ? std::max(1, std::atoi(local)) : 1;
+    threads = std::max(1, cores / workers);
+  }
   if (threads > cores) {
     // More threads than cores only adds contention (a thousand stall the thread pool's start).
     fmt::print(stderr, "warning: --threads {} is more than this machine's {} cores; using {}\n",

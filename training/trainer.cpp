@@ -22,6 +22,7 @@
 #include "models/compat.h"
 #include "training/batching.h"
 #include "training/checkpoint.h"
+#include "training/distributed.h"
 #include "training/progress.h"
 #include "training/run_directory.h"
 #include "training/schedule.h"
@@ -113,6 +114,29 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Rank `rank`'s share of a global batch: one of `world` contiguous parts whose sizes differ by
+// at most one (a part may be empty when the batch has fewer examples than there are ranks).
+std::vector<int64_t> rank_share(const std::vector<int64_t>& batch, int rank, int world) {
+  const auto n = static_cast<int64_t>(batch.size());
+  const int64_t base = n / world, extra = n % world;
+  const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
+  const int64_t size = base + (rank < extra ? 1 : 0);
+  return {batch.begin() + begin, batch.begin() + begin + size};
+}
+
+// Sums the values over the ranks (no-op for a single process).
+void sum_over_ranks(Collectives* group, std::vector<double*> values) {
+  if (group == nullptr)
+    return;
+  auto tensor = torch::empty({static_cast<int64_t>(values.size())}, torch::kFloat64);
+  for (size_t i = 0; i < values.size(); ++i)
+    tensor[static_cast<int64_t>(i)] = *values[i];
+  std::vector<torch::Tensor> one{tensor};
+  group->all_reduce_sum(one);
+  for (size_t i = 0; i < values.size(); ++i)
+    *values[i] = tensor[static_cast<int64_t>(i)].item<double>();
+}
+
 }  // namespace
 
 Trainer::Trainer(std::shared_ptr<TaskModelImpl> model, TrainerOptions options)
@@ -149,16 +173,26 @@ std::unique_ptr<torch::optim::Optimizer> Trainer::make_optimizer() const {
 Evaluation Trainer::evaluate(const BatchSource& data) {
   torch::NoGradGuard no_grad;
   model_->eval();
+  Collectives* group = options_.collectives.get();
   double loss_sum = 0.0;
   int64_t correct = 0, labelled = 0;
-  for (const auto& indices : make_batches(data, options_.batch_size, false, 0)) {
-    auto batch = data.batch(indices).to(options_.device);
+  const auto batches = make_batches(data, options_.batch_size, false, 0);
+  for (size_t i = 0; i < batches.size(); ++i) {
+    if (group && static_cast<int>(i % group->world_size()) != group->rank())
+      continue;  // another rank's batch
+    auto batch = data.batch(batches[i]).to(options_.device);
     auto logits = model_->forward(batch);
     auto valid = batch.labels != kIgnoreLabel;
     const int64_t count = valid.sum().item<int64_t>();
     loss_sum += classification_loss(logits, batch.labels).item<double>() * count;
     correct += (logits.argmax(-1).eq(batch.labels) & valid).sum().item<int64_t>();
     labelled += count;
+  }
+  if (group) {
+    auto right = static_cast<double>(correct), counted = static_cast<double>(labelled);
+    sum_over_ranks(group, {&loss_sum, &right, &counted});
+    correct = std::llround(right);
+    labelled = std::llround(counted);
   }
   Evaluation result;
   result.examples = data.example_count();
@@ -193,35 +227,52 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
   std::sort(part.begin(), part.end());
   const SubsetSource subset(all_train, part);
   const BatchSource& train = options_.train_fraction < 1 ? subset : all_train;
-  const bool has_dir = !options_.out_dir.empty();
-  TORCH_CHECK(has_dir || !options_.resume, "resuming needs the run directory");
-  std::string best_path = has_dir ? (fs::path(options_.out_dir) / "best.pt").string() : "";
-  std::string last_path = has_dir ? (fs::path(options_.out_dir) / "last.pt").string() : "";
+  // Data-parallel: every rank runs this function; rank 0 alone writes and reports.
+  Collectives* group = options_.collectives.get();
+  const int world = group ? group->world_size() : 1;
+  const int rank = group ? group->rank() : 0;
+  const bool has_dir = !options_.out_dir.empty() && rank == 0;
+  TORCH_CHECK(!options_.out_dir.empty() || !options_.resume, "resuming needs the run directory");
+  std::string best_path = (fs::path(options_.out_dir) / "best.pt").string();
+  std::string last_path = (fs::path(options_.out_dir) / "last.pt").string();
   if (has_dir)
     fs::create_directories(options_.out_dir);
   torch::manual_seed(options_.seed);
   model_->to(options_.device);
+  if (group)
+    broadcast_module(*group, *model_);  // every rank starts from rank 0's initial weights
 
   auto optimizer_ptr = make_optimizer();
   auto& optimizer = *optimizer_ptr;
 
-  const int64_t steps_per_epoch = (train.size() + options_.batch_size - 1) / options_.batch_size;
+  const int64_t global_batch = options_.batch_size * world;
+  const int64_t steps_per_epoch = (train.size() + global_batch - 1) / global_batch;
   const int64_t total_steps = options_.max_steps > 0
                                   ? std::min(steps_per_epoch * options_.epochs, options_.max_steps)
                                   : steps_per_epoch * options_.epochs;
   const auto warmup = static_cast<int64_t>(options_.warmup_fraction * total_steps);
 
   TrainingState state;
-  std::string best_state;  // the best model in memory, when there is no run directory
+  state.world_size = world;
+  std::string best_state;  // the best model in memory, when this process writes no directory
   if (options_.resume) {
+    // Every rank reads the same last.pt (on several machines, from a shared run directory).
     load_checkpoint(last_path, *model_, &optimizer, &state);
+    if (state.world_size != world) {
+      throw std::runtime_error(fmt::format(
+          "{}: written by a run of {} processes, resumed with {} (expected the same world size, "
+          "--nproc-per-node x --nnodes: each rank's share of the data depends on it)",
+          last_path, state.world_size, world));
+    }
     if (state.rng_state.defined())
       compat::set_cpu_rng_state(state.rng_state);
-    fmt::print(stderr, "resuming {} after epoch {} (step {})\n", options_.out_dir, state.epoch,
-               state.step);
+    if (rank == 0) {
+      fmt::print(stderr, "resuming {} after epoch {} (step {})\n", options_.out_dir, state.epoch,
+                 state.step);
+    }
   }
 
-  MetricsLog log(options_.out_dir);
+  MetricsLog log(has_dir ? options_.out_dir : "");
   // A staged fresh run (see TrainerOptions::publish_dir) that fails leaves nothing behind.
   bool staged =
       has_dir && !options_.publish_dir.empty() && options_.publish_dir != options_.out_dir;
@@ -253,9 +304,18 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
   bool early_stop = false;
   // The budget (--max-steps, --max-minutes) ends the epoch under way and the run.
   const auto budget_spent = [&] {
-    return (options_.max_steps > 0 && state.step >= options_.max_steps) ||
-           (options_.max_seconds > 0 &&
-            previous_seconds + seconds_since(start) >= options_.max_seconds);
+    if (options_.max_steps > 0 && state.step >= options_.max_steps)
+      return true;
+    if (options_.max_seconds <= 0)
+      return false;
+    double spent = previous_seconds + seconds_since(start) >= options_.max_seconds ? 1 : 0;
+    if (group) {  // rank 0's clock decides, so that every rank stops at the same step
+      auto flag = torch::full({1}, rank == 0 ? spent : 0.0, torch::kFloat64);
+      std::vector<torch::Tensor> one{flag};
+      group->broadcast(one);
+      spent = flag.item<double>();
+    }
+    return spent > 0;
   };
   bool budget_stop = budget_spent();
 
@@ -266,9 +326,15 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
       break;
     }
     model_->train();
-    auto batches = make_batches(train, options_.batch_size, true, options_.seed * 1000003 + epoch);
-    const bool shown = epochs_this_run == 0 || epoch == options_.epochs ||
-                       options_.log_epochs <= 1 || epoch % options_.log_epochs == 0;
+    auto batches = make_batches(train, global_batch, true, options_.seed * 1000003 + epoch);
+    if (group) {
+      // Each rank draws its own dropout, from the seed, the epoch and the rank, so that a resumed
+      // run draws what an uninterrupted one would on every rank.
+      torch::manual_seed(options_.seed * 1000003 + static_cast<uint64_t>(epoch) * 7919 +
+                         static_cast<uint64_t>(rank));
+    }
+    const bool shown = rank == 0 && (epochs_this_run == 0 || epoch == options_.epochs ||
+                                     options_.log_epochs <= 1 || epoch % options_.log_epochs == 0);
     std::optional<Progress> progress;
     if (shown) {
       // A step budget that ends within this epoch is where its bar and ETA end.
@@ -286,23 +352,36 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
                             : warmup_constant_lr(options_.lr, state.step, warmup);
       for (auto& group : optimizer.param_groups())
         group.options().set_lr(lr);
-      auto batch = train.batch(batches[i]).to(options_.device);
+      const auto indices = group ? rank_share(batches[i], rank, world) : batches[i];
       optimizer.zero_grad();
-      auto loss = classification_loss(model_->forward(batch), batch.labels);
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        throw std::runtime_error(fmt::format(
-            "loss became {} at step {} (epoch {}, batch {}); try a lower --lr or --clip-norm",
-            loss_value, state.step + 1, epoch, i + 1));
+      double loss_value = 0.0;
+      int64_t batch_size = 0;
+      if (!indices.empty()) {  // a rank's share of the last global batch may be empty
+        auto batch = train.batch(indices).to(options_.device);
+        batch_size = batch.size();
+        auto loss = classification_loss(model_->forward(batch), batch.labels);
+        loss_value = loss.item<double>();
+        if (!std::isfinite(loss_value)) {
+          throw std::runtime_error(fmt::format(
+              "{}loss became {} at step {} (epoch {}, batch {}); try a lower --lr or --clip-norm",
+              group ? fmt::format("rank {}: ", rank) : "", loss_value, state.step + 1, epoch,
+              i + 1));
+        }
+        loss.backward();
+        if (group) {
+          const double labelled = (batch.labels != kIgnoreLabel).sum().item<double>();
+          average_gradients(*group, model_->parameters(), labelled);
+        }
+      } else if (group) {
+        average_gradients(*group, model_->parameters(), 0.0);
       }
-      loss.backward();
       if (options_.clip_norm > 0) {
         torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_norm);
       }
       optimizer.step();
       ++state.step;
-      loss_sum += loss_value * batch.size();
-      examples += batch.size();
+      loss_sum += loss_value * static_cast<double>(batch_size);
+      examples += batch_size;
       if (progress)
         progress->update(static_cast<int64_t>(i + 1), fmt::format("loss {:.4f}", loss_value));
       if (state.step % options_.log_every == 0) {
@@ -318,7 +397,9 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
         break;
       }
     }
-    const double train_loss = loss_sum / std::max<int64_t>(1, examples);
+    auto seen = static_cast<double>(examples);
+    sum_over_ranks(group, {&loss_sum, &seen});
+    const double train_loss = loss_sum / std::max(1.0, seen);
     auto val = evaluate(validation);
     if (progress) {
       progress->finish(fmt::format("loss {:.4f} | val loss {:.4f} acc {:.4f}", train_loss, val.loss,
@@ -354,11 +435,12 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
     if (gained) {
       state.epochs_without_gain = 0;
     } else if (options_.patience > 0 && ++state.epochs_without_gain >= options_.patience) {
-      fmt::print(stderr, "early stop: no gain on the validation split ({}) for {} epochs\n",
-                 to_string(options_.early_stopping), options_.patience);
+      if (rank == 0)
+        fmt::print(stderr, "early stop: no gain on the validation split ({}) for {} epochs\n",
+                   to_string(options_.early_stopping), options_.patience);
       early_stop = true;
     }
-    if (budget_stop) {
+    if (budget_stop && rank == 0) {
       fmt::print(stderr, "budget reached after {} steps, {:.1f} s: stopping\n", state.step,
                  previous_seconds + seconds_since(start));
     }
@@ -384,10 +466,12 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
   // Report the test metric of the selected (best validation) model, not of the last epoch.
   if (has_dir) {
     load_checkpoint(best_path, *model_);
-  } else {
+  } else if (!best_state.empty()) {
     restore_module_state(*model_, best_state);
   }
   model_->to(options_.device);
+  if (group)
+    broadcast_module(*group, *model_);  // rank 0's best (the others may have resumed past it)
   if (test)
     result.test = evaluate(*test);
 

@@ -16,6 +16,8 @@
 
 namespace attnzoo {
 
+class Collectives;  // training/distributed.h
+
 /// adamw: AdamW, decoupled weight decay on weight matrices only (the default). adam: Adam with
 /// weight decay as an L2 penalty on every parameter (as GAT and GCN are trained).
 enum class OptimizerKind { kAdamW, kAdam };
@@ -74,6 +76,12 @@ struct TrainerOptions {
   double max_seconds = 0.0;
   /// Train on a seeded part of the training split, this fraction of its examples (at least one).
   double train_fraction = 1.0;
+  /// Data-parallel training: the process group this process is one rank of (null: a single
+  /// process). `batch_size` is then per rank, each step's global batch is world size x
+  /// batch_size examples of the epoch's seeded order, split between the ranks, and the
+  /// gradients are averaged over the global batch before clipping; evaluation is split between
+  /// the ranks and its counts summed. Only rank 0 writes the run directory and the progress.
+  std::shared_ptr<Collectives> collectives;
   /// Extra fields written into final.json (e.g. model and dataset names).
   std::vector<std::pair<std::string, std::string>> tags;
 };
