@@ -87,19 +87,15 @@ inline torch::Tensor scatter_amax(const torch::Tensor& self, const torch::Tensor
 
 /// The type of a c10d backend (ProcessGroupGloo, ProcessGroupNCCL): a ProcessGroup in 1.x, a
 /// Backend since 2.0, where a ProcessGroup dispatches to backends.
-#if ATTNZOO_TORCH_AT_LEAST(2, 0)
 }  // namespace attnzoo::compat
 namespace c10d {
 class Backend;
-}
+class ProcessGroup;
+}  // namespace c10d
 namespace attnzoo::compat {
+#if ATTNZOO_TORCH_AT_LEAST(2, 0)
 using DistributedBackend = c10d::Backend;
 #else
-}  // namespace attnzoo::compat
-namespace c10d {
-class ProcessGroup;
-}
-namespace attnzoo::compat {
 using DistributedBackend = c10d::ProcessGroup;
 #endif
 

@@ -115,6 +115,20 @@ void write_treebank(const fs::path& path, int sentences, int seed) {
   }
 }
 
+// Trains `common` in one process with the global batch (DIR/one) and in two processes with half
+// of it each (DIR/two); returns the two runs' outputs.
+std::pair<Run, Run> one_and_two_processes(const std::string& common, const fs::path& dir,
+                                          int global_batch, int port_offset) {
+  auto one = attnzoo(common + "--batch-size " + std::to_string(global_batch) + " --out " +
+                     (dir / "one").string());
+  EXPECT_EQ(one.status, 0) << one.output;
+  auto two = attnzoo(common + "--batch-size " + std::to_string(global_batch / 2) +
+                     " --nproc-per-node 2 --master-port " + std::to_string(port(port_offset)) +
+                     " --out " + (dir / "two").string());
+  EXPECT_EQ(two.status, 0) << two.output;
+  return {one, two};
+}
+
 TEST(DataParallel, TwoProcessesTrainAsOneProcessWithTheGlobalBatch) {
   const auto dir = attnzoo::testing::fresh_dir("dist", "same");
   write_sentences(dir / "data");
@@ -122,11 +136,8 @@ TEST(DataParallel, TwoProcessesTrainAsOneProcessWithTheGlobalBatch) {
       "train --dataset text-lines --data " + (dir / "data").string() +
       " --d-model 16 --heads 2 --layers 1 --threads 1 --min-frequency 1 "
       "--pooling cls --normalization relu --dropout 0 --epochs 3 --lr 0.003 ";
-  auto one = attnzoo(common + "--batch-size 6 --out " + (dir / "one").string());
-  ASSERT_EQ(one.status, 0) << one.output;
-  auto two = attnzoo(common + "--batch-size 3 --nproc-per-node 2 --master-port " +
-                     std::to_string(port(1)) + " --out " + (dir / "two").string());
-  ASSERT_EQ(two.status, 0) << two.output;
+  const auto [one, two] = one_and_two_processes(common, dir, 6, 1);
+  ASSERT_EQ(one.status + two.status, 0);
   EXPECT_TRUE(contains(two.output, "launching 2 workers: ranks 0-1 of 2")) << two.output;
   EXPECT_TRUE(contains(two.output, "in each of 2 processes")) << two.output;
   EXPECT_TRUE(contains(one.output, "83 train")) << one.output;  // 83 = 13 x 6 + 5
@@ -164,11 +175,8 @@ TEST(DataParallel, TaggingWeighsEachRankByItsLabelledTokens) {
                              " --d-model 16 --heads 2 --layers 1 --threads 1 --min-frequency 1 "
                              "--word-classes false --normalization relu --dropout 0 --word-dropout "
                              "0 --epochs 2 --lr 0.003 ";
-  auto one = attnzoo(common + "--batch-size 8 --out " + (dir / "one").string());
-  ASSERT_EQ(one.status, 0) << one.output;
-  auto two = attnzoo(common + "--batch-size 4 --nproc-per-node 2 --master-port " +
-                     std::to_string(port(2)) + " --out " + (dir / "two").string());
-  ASSERT_EQ(two.status, 0) << two.output;
+  const auto [one, two] = one_and_two_processes(common, dir, 8, 2);
+  ASSERT_EQ(one.status + two.status, 0);
   EXPECT_LT(largest_difference(dir / "one" / "last.pt", dir / "two" / "last.pt"), 1e-4);
   // Weighing each rank's mean loss equally instead would not be this close: the check can fail.
   fs::remove_all(dir);
