@@ -5,12 +5,12 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/launcher.h"
 #include "apps/run_files.h"
 #include "apps/train_flow.h"
 #include "datasets/graph/split_file.h"
 #include "models/registry.h"
 #include "training/checkpoint.h"
-#include "training/distributed.h"
 #include "training/runtime.h"
 
 namespace attnzoo::cli {
@@ -160,11 +160,7 @@ std::shared_ptr<GraphModelImpl> load_trained_graph_model(const std::string& dir,
 }
 
 int train_graph_model(const std::vector<std::string>& args) {
-  if (worker_place_from_environment().world_size > 1) {  // started by torchrun, say
-    throw UsageError(
-        "graph runs train the whole graph as one batch in one process (expected WORLD_SIZE 1 "
-        "or unset)");
-  }
+  require_one_process();
   GraphRunOptions run;
   auto options = graph_run_options(run);
   po::variables_map vm;

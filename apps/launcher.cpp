@@ -51,6 +51,20 @@ int whole_number(const std::vector<std::string>& args, const char* name, int fal
   return static_cast<int>(value);
 }
 
+// The one kind that cannot be data-parallel, whichever way its workers were started.
+constexpr const char* kOneProcessOnly =
+    "graph runs train the whole graph as one batch in one process (expected no --nproc-per-node "
+    "or --nnodes above 1, and WORLD_SIZE 1 or unset)";
+
+// This process's place in the run; a malformed variable is a usage error.
+WorkerPlace place_from_environment() {
+  try {
+    return worker_place_from_environment();
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
 std::string describe_exit(int rank, pid_t pid, int status) {
   if (WIFSIGNALED(status)) {
     return fmt::format("rank {} (pid {}) was killed by signal {} ({})", rank, pid, WTERMSIG(status),
@@ -128,11 +142,8 @@ std::optional<int> launch_workers(const std::vector<std::string>& args, bool ful
   const int world = launch.nproc_per_node * launch.nnodes;
   if (world == 1)
     return std::nullopt;
-  if (full_batch_kind) {
-    throw UsageError(
-        "graph runs train the whole graph as one batch in one process (expected no "
-        "--nproc-per-node or --nnodes above 1)");
-  }
+  if (full_batch_kind)
+    throw UsageError(kOneProcessOnly);
   if (launch.nnodes > 1 && given_option(args, "master-addr").empty()) {
     throw UsageError(fmt::format(
         "--nnodes {} needs --master-addr, the host of node 0 that every machine can reach",
@@ -243,12 +254,7 @@ std::optional<int> launch_workers(const std::vector<std::string>& args, bool ful
 }
 
 void join_data_parallel(TrainerOptions& trainer) {
-  WorkerPlace place;
-  try {
-    place = worker_place_from_environment();
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  const auto place = place_from_environment();
   if (place.world_size == 1)
     return;
   if (trainer.device.is_cuda())
@@ -259,11 +265,12 @@ void join_data_parallel(TrainerOptions& trainer) {
 }
 
 bool writes_run_directory() {
-  try {
-    return worker_place_from_environment().rank == 0;
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  return place_from_environment().rank == 0;
+}
+
+void require_one_process() {
+  if (place_from_environment().world_size > 1)
+    throw UsageError(kOneProcessOnly);
 }
 
 }  // namespace attnzoo::cli

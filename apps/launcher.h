@@ -49,4 +49,8 @@ void join_data_parallel(TrainerOptions& trainer);
 /// Whether this process writes the run directory: rank 0 of a data-parallel run, or the only one.
 bool writes_run_directory();
 
+/// For a kind that trains in one process (a graph is one batch): a UsageError when this process
+/// was started as one of several workers (by torchrun, say), with launch_workers' message.
+void require_one_process();
+
 }  // namespace attnzoo::cli

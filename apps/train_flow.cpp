@@ -46,8 +46,8 @@ int train_and_report(const std::shared_ptr<TaskModelImpl>& model, const TrainerO
     throw UsageError("--train-fraction: the training split is one graph, trained full batch");
   }
   join_data_parallel(trainer);
-  const bool report = writes_run_directory();
   const auto& group = trainer.collectives;
+  const bool report = !group || group->rank() == 0;
   if (report) {
     fmt::print("model: {}, {} parameters; {} ({} threads{})\n", model_line,
                count_parameters(*model), trainer.device.str(), threads,

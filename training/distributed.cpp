@@ -224,7 +224,7 @@ double average_gradients(Collectives& group, const std::vector<torch::Tensor>& p
     grads.push_back(p.grad());
   }
   // Each rank's mean times its count is its sum; the sums add up over the ranks, and the total
-  // count travels in the first bucket so that no extra round trip is needed.
+  // count travels first in the first bucket so that no extra round trip is needed.
   std::vector<std::vector<size_t>> buckets;
   std::vector<torch::Tensor> flats;
   size_t i = 0;
@@ -233,30 +233,25 @@ double average_gradients(Collectives& group, const std::vector<torch::Tensor>& p
     std::vector<torch::Tensor> parts;
     int64_t bytes = 0;
     const auto dtype = i < grads.size() ? grads[i].scalar_type() : torch::kFloat64;
+    if (flats.empty()) {
+      const auto device = i < grads.size() ? grads[i].device() : torch::Device(torch::kCPU);
+      parts.push_back(torch::full({1}, local_count, torch::TensorOptions(dtype).device(device)));
+    }
     while (i < grads.size() && grads[i].scalar_type() == dtype &&
            (members.empty() || bytes + grads[i].nbytes() <= static_cast<size_t>(bucket_bytes))) {
       bytes += static_cast<int64_t>(grads[i].nbytes());
       parts.push_back(grads[i].reshape({-1}) * local_count);
       members.push_back(i++);
     }
-    if (flats.empty()) {
-      auto count_options = torch::TensorOptions().dtype(dtype).device(
-          parts.empty() ? torch::Device(torch::kCPU) : parts.front().device());
-      parts.push_back(torch::full({1}, local_count, count_options));
-    }
     flats.push_back(torch::cat(parts));
     buckets.push_back(std::move(members));
   }
   group.all_reduce_sum(flats);
-  const auto& first = flats.front();
-  int64_t offset = 0;
-  for (auto index : buckets.front())
-    offset += grads[index].numel();
-  const double total = first[offset].item<double>();
+  const double total = flats.front()[0].item<double>();
   if (!(total > 0))  // no rank had an item: the gradients stay zero
     return 0.0;
   for (size_t b = 0; b < buckets.size(); ++b) {
-    int64_t at = 0;
+    int64_t at = b == 0 ? 1 : 0;  // after the count
     for (auto index : buckets[b]) {
       auto& grad = grads[index];
       const auto n = grad.numel();

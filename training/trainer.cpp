@@ -254,7 +254,9 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
 
   TrainingState state;
   state.world_size = world;
-  std::string best_state;  // the best model in memory, when this process writes no directory
+  // The best model in memory, when there is no run directory; rank 0's alone, as the others take
+  // rank 0's at the end.
+  std::string best_state;
   if (options_.resume) {
     // Every rank reads the same last.pt (on several machines, from a shared run directory).
     load_checkpoint(last_path, *model_, &optimizer, &state);
@@ -350,12 +352,13 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
       const double lr = options_.schedule == ScheduleKind::kCosine
                             ? warmup_cosine_lr(options_.lr, state.step, warmup, total_steps)
                             : warmup_constant_lr(options_.lr, state.step, warmup);
-      for (auto& group : optimizer.param_groups())
-        group.options().set_lr(lr);
+      for (auto& param_group : optimizer.param_groups())
+        param_group.options().set_lr(lr);
       const auto indices = group ? rank_share(batches[i], rank, world) : batches[i];
       optimizer.zero_grad();
       double loss_value = 0.0;
       int64_t batch_size = 0;
+      double labelled = 0.0;   // what this rank's loss averaged over
       if (!indices.empty()) {  // a rank's share of the last global batch may be empty
         auto batch = train.batch(indices).to(options_.device);
         batch_size = batch.size();
@@ -368,13 +371,11 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
               i + 1));
         }
         loss.backward();
-        if (group) {
-          const double labelled = (batch.labels != kIgnoreLabel).sum().item<double>();
-          average_gradients(*group, model_->parameters(), labelled);
-        }
-      } else if (group) {
-        average_gradients(*group, model_->parameters(), 0.0);
+        if (group)
+          labelled = (batch.labels != kIgnoreLabel).sum().item<double>();
       }
+      if (group)
+        average_gradients(*group, model_->parameters(), labelled);
       if (options_.clip_norm > 0) {
         torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_norm);
       }
@@ -428,7 +429,7 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
       state.best_epoch = epoch;
       if (has_dir) {
         save_checkpoint(best_path, *model_);
-      } else {
+      } else if (rank == 0) {
         best_state = module_state(*model_);
       }
     }
@@ -466,7 +467,7 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
   // Report the test metric of the selected (best validation) model, not of the last epoch.
   if (has_dir) {
     load_checkpoint(best_path, *model_);
-  } else if (!best_state.empty()) {
+  } else if (rank == 0) {
     restore_module_state(*model_, best_state);
   }
   model_->to(options_.device);
