@@ -4,13 +4,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -216,17 +219,32 @@ std::optional<int> launch_workers(const std::vector<std::string>& args, bool ful
   }
   fmt::print(stderr, "workers: {}\n", started);
 
-  // Waits for every worker; the first to fail ends the others (SIGTERM, then SIGKILL).
-  std::string failure;
+  // Waits for every worker; the first to fail ends the others (SIGTERM, then SIGKILL). A worker
+  // killed by a signal takes its peers down within milliseconds (their connections close), so
+  // the failures of a short grace period are all reported, signalled ones first: the user
+  // learns which rank died, not which noticed.
+  struct Failure {
+    bool signalled;
+    int rank;
+    std::string text;
+  };
+  std::vector<Failure> failures;
   int alive = launch.nproc_per_node;
-  std::chrono::steady_clock::time_point kill_at{};
+  bool stopping = false;
+  std::chrono::steady_clock::time_point stop_at{}, kill_at{};
   while (alive > 0) {
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid < 0 && errno != EINTR)
       break;
     if (pid <= 0) {
-      if (!failure.empty() && std::chrono::steady_clock::now() >= kill_at)
+      const auto now = std::chrono::steady_clock::now();
+      if (!failures.empty() && !stopping && now >= stop_at) {
+        stopping = true;
+        forward_signal(SIGTERM);
+        kill_at = now + std::chrono::seconds(10);
+      }
+      if (stopping && now >= kill_at)
         forward_signal(SIGKILL);
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
@@ -239,12 +257,19 @@ std::optional<int> launch_workers(const std::vector<std::string>& args, bool ful
     worker_pids[local] = 0;
     --alive;
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok && failure.empty()) {
-      failure = describe_exit(first + local, pid, status);
-      forward_signal(SIGTERM);
-      kill_at = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    if (!ok && !stopping) {
+      if (failures.empty())
+        stop_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+      failures.push_back(
+          {WIFSIGNALED(status), first + local, describe_exit(first + local, pid, status)});
     }
   }
+  std::string failure;
+  std::stable_sort(failures.begin(), failures.end(), [](const Failure& a, const Failure& b) {
+    return a.signalled != b.signalled ? a.signalled : a.rank < b.rank;
+  });
+  for (const auto& f : failures)
+    failure += (failure.empty() ? "" : "; ") + f.text;
   worker_count = 0;
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGINT, SIG_DFL);
