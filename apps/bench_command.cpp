@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/command.h"
+#include "models/attention/linear_attention.h"
 #include "models/attention/multi_head_attention.h"
 #include "models/attention/sparse_attention.h"
 #include "models/registry.h"
@@ -396,9 +397,15 @@ std::pair<int64_t, int64_t> model_cost(const BenchSettings& s, const std::string
   if (model != kDense && model != kTorchMha) {
     AttentionConfig config = s.attention;
     config.name = model;
-    if (auto sparse = std::dynamic_pointer_cast<SparseAttentionImpl>(make_attention(config))) {
+    auto layer = make_attention(config);
+    if (auto sparse = std::dynamic_pointer_cast<SparseAttentionImpl>(layer)) {
       auto pattern = sparse->pattern(n);
       return {allowed_pairs(pattern, s.attention.heads), sparse_row_elements(pattern, s.head_dim)};
+    }
+    if (auto linear = std::dynamic_pointer_cast<LinearAttentionImpl>(layer)) {
+      const auto& o = linear->linear_options;
+      return {linear_equivalent_pairs(s.attention.heads, n, s.head_dim, o.causal(), o.chunk()),
+              linear_row_elements(n, s.head_dim, o.causal(), o.chunk())};
     }
   }
   return {dense_pairs(s.attention.heads, n), dense_row_elements(n)};

@@ -150,6 +150,11 @@ po::options_description attention_options(AttentionConfig& config) {
        "bigbird: seed of the random blocks")
       ("kernel-block", po::value<int64_t>(&config.kernel_block)->default_value(config.kernel_block),
        "truncated, local, stride, longformer: kernel block size (0: automatic; speed only)")
+      ("causal", po::value<bool>(&config.causal)->default_value(config.causal)->implicit_value(true),
+       "linear: each query sees only the keys up to its own position")
+      ("linear-chunk",
+       po::value<int64_t>(&config.linear_chunk)->default_value(config.linear_chunk),
+       "linear with --causal: queries per chunk of the cumulative sum (speed and memory only)")
       ("conv-kernel", po::value<int64_t>(&config.conv_kernel)->default_value(config.conv_kernel),
        "cnn: convolution kernel size (odd; k x k patches on images)");
   // clang-format on

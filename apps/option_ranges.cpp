@@ -65,6 +65,7 @@ const std::map<std::string, Range>& ranges() {
       {"head-dim", at_least(1)},
       {"heads", at_least(1)},
       {"layers", at_least(1)},
+      {"linear-chunk", at_least(1)},
       {"log-epochs", at_least(1)},
       {"log-every", at_least(1)},
       {"max-args", at_least(1)},

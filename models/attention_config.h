@@ -49,6 +49,10 @@ struct AttentionConfig {
   /// leading tokens ([CLS]), so the convolution is 2-D there (0: a 1-D sequence).
   int64_t grid_width = 0;
   int64_t grid_offset = 0;
+  /// linear: query i sees only keys j <= i, computed a chunk of `linear_chunk` queries at a time
+  /// (the chunk changes speed and memory, never the result).
+  bool causal = false;
+  int64_t linear_chunk = 64;
   /// truncated, local, stride, global, longformer: the kernel's block size (0: automatic). It
   /// changes speed and memory, never the result.
   int64_t kernel_block = 0;

@@ -6,6 +6,7 @@
 #include "models/attention/gat_attention.h"
 #include "models/attention/global_attention.h"
 #include "models/attention/graph_dot_attention.h"
+#include "models/attention/linear_attention.h"
 #include "models/attention/local_attention.h"
 #include "models/attention/longformer_attention.h"
 #include "models/attention/multi_head_attention.h"
@@ -82,6 +83,15 @@ std::shared_ptr<AttentionLayerImpl> make_bigbird(const AttentionConfig& c) {
                                                     .seed(c.pattern_seed));
 }
 
+std::shared_ptr<AttentionLayerImpl> make_linear(const AttentionConfig& c) {
+  // The feature map replaces both the scores and their normalization.
+  if (c.score != Score::kDot || c.normalization != Normalization::kSoftmax)
+    throw std::invalid_argument(
+        "linear attention has its own feature map: --score and --normalization do not apply");
+  return std::make_shared<LinearAttentionImpl>(
+      LinearAttentionOptions(c.d_model, c.heads).causal(c.causal).chunk(c.linear_chunk));
+}
+
 std::shared_ptr<AttentionLayerImpl> make_cnn(const AttentionConfig& c) {
   return std::make_shared<ConvolutionMixerImpl>(ConvolutionMixerOptions(c.d_model)
                                                     .kernel_size(c.conv_kernel)
@@ -119,6 +129,8 @@ const std::vector<AttentionEntry>& attention_registry() {
        make_longformer, nullptr},
       {"bigbird", "BigBird ITC: 3-block window, global blocks and seeded random blocks",
        make_bigbird, nullptr},
+      {"linear", "linear attention phi(Q) (phi(K)^T V), phi = elu + 1 (n d^2; --causal)",
+       make_linear, nullptr},
       {"cnn", "baseline: convolution over neighbouring tokens (1-D; 2-D over image patches)",
        make_cnn, nullptr},
       {"lstm", "baseline: bidirectional LSTM over the sequence", make_lstm, nullptr},

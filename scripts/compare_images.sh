@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Comparison run: ViT with multihead and local attention (a 7-patch window: one row of patches)
+# Comparison run: ViT with multihead, local (a 7-patch window: one row of patches) and linear
 # attention against the cnn (3x3 patches) and lstm baselines on notMNIST, trained on 5%, 20% and
 # 100% of the training split with one step budget (scripts/compare_images.ini); writes
 # runs/compare-images/results.{csv,json,md} and the plots. Needs ../shared/data/notmnist (or
@@ -15,6 +15,6 @@ fi
 bash "$root/scripts/build.sh" >/dev/null
 cd "$root"
 out=runs/compare-images
-./build/attnzoo compare --dataset idx --data "$data" --models multihead,local,cnn,lstm \
+./build/attnzoo compare --dataset idx --data "$data" --models multihead,local,linear,cnn,lstm \
   --train-fraction 0.05,0.2,1 --seeds "${SEEDS:-1}" --budget-steps "${STEPS:-300}" --out "$out" \
   --config scripts/compare_images.ini

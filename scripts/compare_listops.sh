@@ -9,6 +9,6 @@ bash "$root/scripts/build.sh" >/dev/null
 cd "$root"
 out=runs/compare-listops
 ./build/attnzoo compare --dataset listops \
-  --models vanilla,multihead,truncated,local,stride,global,longformer,bigbird,cnn,lstm \
+  --models vanilla,multihead,truncated,local,stride,global,longformer,bigbird,linear,cnn,lstm \
   --seeds "${SEEDS:-1}" --budget-steps "${STEPS:-400}" --out "$out" \
   --config scripts/compare_listops.ini

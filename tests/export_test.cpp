@@ -124,12 +124,17 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
       });
       EXPECT_TRUE(contains(bad_id, "outside the vocabulary")) << bad_id;
     }
-    // Sequence labelling with additive scores, ReLU normalisation, learned positions and word
-    // classes (ids 25..29 stand for classes; a third of the words have one).
+    // Sequence labelling with additive scores, ReLU normalisation (linear: causal), learned
+    // positions and word classes (ids 25..29 stand for classes; a third of the words have one).
     {
       auto config = small_config(variant);
-      config.score = Score::kAdditive;
-      config.normalization = Normalization::kRelu;
+      if (variant == "linear") {  // its feature map replaces scores and normalisation
+        config.causal = true;
+        config.linear_chunk = 3;
+      } else {
+        config.score = Score::kAdditive;
+        config.normalization = Normalization::kRelu;
+      }
       std::vector<int64_t> classes(30, 0);
       for (int64_t id = 2; id < 25; id += 3)
         classes[static_cast<size_t>(id)] = 25 + id % 5;

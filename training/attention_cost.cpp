@@ -46,6 +46,19 @@ int64_t allowed_pairs(const SparsePattern& pattern, int64_t heads) {
   return table_heads == 1 ? total * heads : total;
 }
 
+int64_t linear_equivalent_pairs(int64_t heads, int64_t length, int64_t head_dim, bool causal,
+                                int64_t chunk) {
+  const int64_t within = causal ? (std::min(chunk, std::max<int64_t>(length, 1)) + 1) / 2 : 0;
+  return heads * length * (head_dim + within);
+}
+
+int64_t linear_row_elements(int64_t length, int64_t head_dim, bool causal, int64_t chunk) {
+  const int64_t c = std::max<int64_t>(1, std::min(chunk, std::max<int64_t>(length, 1)));
+  const int64_t states =
+      causal ? head_dim * head_dim / c : head_dim * head_dim / std::max<int64_t>(length, 1);
+  return 4 * head_dim + (causal ? c : 0) + states;
+}
+
 double attention_flops(const AttentionShape& shape, int64_t pairs, bool backward) {
   const double d_model = static_cast<double>(shape.d_model());
   const double projections = 4.0 * 2.0 * static_cast<double>(shape.batch) *

@@ -38,6 +38,12 @@ inline int64_t dense_pairs(int64_t heads, int64_t length) {
   return heads * length * length;
 }
 
+/// Linear attention forms no pairs: its products phi(K)^T V and phi(Q) S cost 4 * D FLOPs per
+/// query and head element, counted as the `head_dim` pairs per query that cost the same; causal
+/// attention adds the pairs j <= i inside each query's chunk (chunk + 1) / 2 on average).
+int64_t linear_equivalent_pairs(int64_t heads, int64_t length, int64_t head_dim, bool causal,
+                                int64_t chunk);
+
 /// Useful FLOPs (see above) of a forward pass, or of forward+backward when `backward`.
 double attention_flops(const AttentionShape& shape, int64_t pairs, bool backward);
 
@@ -46,6 +52,8 @@ double attention_flops(const AttentionShape& shape, int64_t pairs, bool backward
 /// value rows it gathers for them.
 int64_t dense_row_elements(int64_t length);
 int64_t sparse_row_elements(const SparsePattern& pattern, int64_t head_dim);
+/// Linear attention: the state's D^2 per chunk (causal) or per sequence, and a chunk of scores.
+int64_t linear_row_elements(int64_t length, int64_t head_dim, bool causal, int64_t chunk);
 
 /// A deliberately generous estimate of the peak bytes one pass needs (float32): several copies of
 /// the [B, h, n, row_elements] attention tensors (scores, weights, and for backward their

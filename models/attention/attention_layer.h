@@ -2,6 +2,8 @@
 // The interface every sequence attention in the zoo implements, so that an encoder layer can hold
 // any of them by name (see models/registry.h).
 
+#include <string>
+
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
@@ -22,6 +24,11 @@ class AttentionLayerImpl : public torch::nn::Module {
  public:
   virtual AttentionOutput forward(const torch::Tensor& x, const torch::Tensor& mask = {},
                                   bool need_weights = false) = 0;
+
+  /// A layer that writes its own TorchScript returns the source of forward(self, x, mask) and its
+  /// helpers (models/torchscript/attention_script.h lists what the module holds); empty: the
+  /// exporter knows the layer's form.
+  virtual std::string script_source() const { return {}; }
 };
 
 }  // namespace attnzoo

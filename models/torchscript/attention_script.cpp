@@ -398,6 +398,8 @@ torch::jit::Module script_attention(AttentionLayerImpl& layer, const std::string
   source += score == Score::kDot ? kDotScore : kAdditiveScore;
   if (!baseline.empty()) {
     source += baseline;
+  } else if (const auto own = layer.script_source(); !own.empty()) {
+    source += own;
   } else if (sparse == nullptr) {
     // Multi-head layers mix the heads with W^o; the single-head textbook layer has none.
     const auto merged = std::string("self.merge(torch.matmul(weights, v))");
