@@ -31,8 +31,9 @@ Score parse_score(const std::string& name) {
 }
 
 torch::Tensor dot_product_scores(const torch::Tensor& q, const torch::Tensor& k) {
+  // Scaling the n x d queries rather than the n x m scores: one pass fewer over the largest tensor.
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  return torch::matmul(q, k.transpose(-2, -1)) * scale;
+  return torch::matmul(q * scale, k.transpose(-2, -1));
 }
 
 torch::Tensor normalize_scores(const torch::Tensor& scores, const torch::Tensor& allowed,

@@ -37,12 +37,15 @@ AttentionOutput MultiHeadAttentionImpl::forward(const torch::Tensor& x, const to
   TORCH_CHECK(x.dim() == 3 && x.size(2) == options.d_model(),
               "MultiHeadAttention expects input [batch, length, ", options.d_model(), "], got ",
               x.sizes());
-  auto q = split_heads(query(x), options.heads());
-  auto k = split_heads(key(x), options.heads());
-  auto v = split_heads(value(x), options.heads());
+  // Heads as contiguous [B, h, n, d] tensors: the score and value products then run as plain
+  // batched GEMMs forward and backward, not through matmul's strided fallbacks.
+  auto q = split_heads(query(x), options.heads()).contiguous();
+  auto k = split_heads(key(x), options.heads()).contiguous();
+  auto v = split_heads(value(x), options.heads()).contiguous();
   auto weights =
       normalize_scores(score(q, k), key_padding_to_allowed(mask), options.normalization());
-  auto heads = torch::matmul(dropout(weights), v);
+  // Dropout of 0 would still copy the n^2 weights in training mode.
+  auto heads = torch::matmul(options.dropout() > 0 ? dropout(weights) : weights, v);
   return {output(merge_heads(heads)), need_weights ? weights : torch::Tensor()};
 }
 

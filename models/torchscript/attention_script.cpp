@@ -51,7 +51,7 @@ def kernel_score(self, q: Tensor, k: Tensor) -> Tensor:
     return torch.matmul(q, k.transpose(-2, -1))
 
 def score(self, q: Tensor, k: Tensor) -> Tensor:
-    return torch.matmul(q, k.transpose(-2, -1)) * self.scale
+    return torch.matmul(q * self.scale, k.transpose(-2, -1))
 )JIT";
 
 const char* kAdditiveScore = R"JIT(
@@ -71,9 +71,9 @@ def score(self, q: Tensor, k: Tensor) -> Tensor:
 const char* kDenseForward = R"JIT(
 def forward(self, x: Tensor, mask: Tensor) -> Tensor:
     self.check(x, mask)
-    q = self.split(torch.linear(x, self.query_weight, self.query_bias))
-    k = self.split(torch.linear(x, self.key_weight, self.key_bias))
-    v = self.split(torch.linear(x, self.value_weight, self.value_bias))
+    q = self.split(torch.linear(x, self.query_weight, self.query_bias)).contiguous()
+    k = self.split(torch.linear(x, self.key_weight, self.key_bias)).contiguous()
+    v = self.split(torch.linear(x, self.value_weight, self.value_bias)).contiguous()
     weights = self.normalize(self.score(q, k), mask.view(mask.size(0), 1, 1, mask.size(1)))
     return {output}
 )JIT";
