@@ -451,9 +451,9 @@ void print_table(const BenchSettings& s, const json& records) {
       "warm-up\n",
       s.batch, s.attention.heads, s.head_dim, s.attention.d_model, torch::get_num_threads(),
       s.repeats, s.warmup);
-  fmt::print("{:<11} {:>6} {:<8} {:>10} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}\n", "model", "n",
-             "pass", "median ms", "peak MB", "GFLOP/s", "speed/dns", "mem/dns", "speed/mha",
-             "mem/mha");
+  fmt::print("{:<11} {:>6} {:<8} {:>10} {:>9} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10}\n", "model",
+             "n", "pass", "median ms", "peak MB", "GFLOP/s", "%GEMM", "speed/dns", "mem/dns",
+             "speed/mha", "mem/mha");
   for (const auto& r : records) {
     const auto model = r["model"].get<std::string>();
     const auto pass = r["pass"].get<std::string>();
@@ -463,14 +463,18 @@ void print_table(const BenchSettings& s, const json& records) {
                  r["reason"].get<std::string>());
       continue;
     }
-    fmt::print("{:<11} {:>6} {:<8} {:>10.2f} {:>9.1f} {:>8.1f} {:>10} {:>10} {:>10} {:>10}\n",
+    fmt::print("{:<11} {:>6} {:<8} {:>10.2f} {:>9.1f} {:>8.1f} {:>6} {:>10} {:>10} {:>10} {:>10}\n",
                model, n, pass, r["median_ms"].get<double>(), r["peak_bytes"].get<int64_t>() / 1e6,
-               r["gflops"].get<double>(), ratio_cell(r["speedup_vs_dense"]),
-               ratio_cell(r["memory_ratio_vs_dense"]), ratio_cell(r["speedup_vs_torch_mha"]),
-               ratio_cell(r["memory_ratio_vs_torch_mha"]));
+               r["gflops"].get<double>(),
+               r["gemm_share"].is_number()
+                   ? fmt::format("{:.0f}%", 100.0 * r["gemm_share"].get<double>())
+                   : std::string("-"),
+               ratio_cell(r["speedup_vs_dense"]), ratio_cell(r["memory_ratio_vs_dense"]),
+               ratio_cell(r["speedup_vs_torch_mha"]), ratio_cell(r["memory_ratio_vs_torch_mha"]));
   }
   fmt::print(
-      "pass backward = forward+backward. speed = reference time / time, mem = reference peak / "
+      "pass backward = forward+backward. %GEMM = GFLOP/s as a share of this machine's matrix "
+      "products of the same shapes.\nspeed = reference time / time, mem = reference peak / "
       "peak\n(> 1: faster or smaller than dense (dns) or torch-mha (mha)). Peak = the case's own "
       "measured peak RSS.\n");
 }
@@ -486,6 +490,25 @@ int64_t memory_limit_bytes(const BenchSettings& s) {
   return available - std::max<int64_t>(int64_t{1} << 30, available / 10);
 }
 
+// The machine's matrix-product rate on the attention's own shapes at length n, in GFLOP/s: the
+// projections' [B n, d_model] x [d_model, d_model] and a block of scores' [B h, n, D] x
+// [B h, D, 256] (batched, as the kernels run them), the faster of the two. Every case's GFLOP/s
+// is quoted as a share of it: what the kernel makes of what this machine's BLAS can do.
+double gemm_gflops(const BenchSettings& s, int64_t n) {
+  torch::NoGradGuard no_grad;
+  const int64_t d = s.attention.d_model, bh = s.batch * s.attention.heads;
+  const int64_t keys = std::min<int64_t>(n, 256);
+  auto x = torch::randn({s.batch * n, d}), w = torch::randn({d, d});
+  auto q = torch::randn({bh, n, s.head_dim}), k = torch::randn({bh, s.head_dim, keys});
+  const double projection_flops = 2.0 * static_cast<double>(s.batch * n) * d * d;
+  const double score_flops = 2.0 * static_cast<double>(bh * n) * s.head_dim * keys;
+  const double projection_ms =
+      median(time_runs_ms([&] { torch::mm(x, w); }, s.warmup, std::max<int64_t>(s.repeats, 5)));
+  const double score_ms =
+      median(time_runs_ms([&] { torch::bmm(q, k); }, s.warmup, std::max<int64_t>(s.repeats, 5)));
+  return std::max(projection_flops / (projection_ms * 1e6), score_flops / (score_ms * 1e6));
+}
+
 int run_all(const BenchSettings& s, const std::vector<std::string>& args) {
   const int threads = use_threads(s.threads);
   const std::vector<std::string> passes = s.backward
@@ -496,6 +519,8 @@ int run_all(const BenchSettings& s, const std::vector<std::string>& args) {
   int64_t index = 0, failed = 0;
   const auto start = std::chrono::steady_clock::now();
   for (const int64_t n : s.lengths) {
+    const double gemm = gemm_gflops(s, n);
+    fmt::print(stderr, "bench: matrix products of the shapes at n={}: {:.1f} GFLOP/s\n", n, gemm);
     for (const auto& model : s.models) {
       ++index;
       const auto [pairs, row_elements] = model_cost(s, model, n);
@@ -520,6 +545,8 @@ int run_all(const BenchSettings& s, const std::vector<std::string>& args) {
                        {"peak_bytes", nullptr},
                        {"flops", flops},
                        {"gflops", nullptr},
+                       {"gemm_gflops", gemm},
+                       {"gemm_share", nullptr},
                        {"allowed_pairs", pairs},
                        {"estimated_bytes", estimate},
                        {"threads", threads},
@@ -566,6 +593,8 @@ int run_all(const BenchSettings& s, const std::vector<std::string>& args) {
           record["baseline_bytes"] = measured.at("baseline_bytes");
           record["peak_method"] = measured.at("peak_method");
           record["gflops"] = null_if_not_finite(record["flops"].get<double>() / (ms * 1e6));
+          if (record["gflops"].is_number())
+            record["gemm_share"] = record["gflops"].get<double>() / gemm;
         }
         summary.push_back(record["status"] == "ok"
                               ? fmt::format("{} {:.1f} ms, peak {}", pass,

@@ -227,6 +227,11 @@ TEST(Bench, TinyRunRecordsEveryModelAndPassWithRatios) {
         EXPECT_GT(r["median_ms"].get<double>(), 0.0) << r.dump();
         EXPECT_GE(r["peak_bytes"].get<int64_t>(), 0) << r.dump();
         EXPECT_GT(r["gflops"].get<double>(), 0.0) << r.dump();
+        // The share of the machine's matrix-product rate measured in the same run.
+        EXPECT_GT(r["gemm_gflops"].get<double>(), 0.0) << r.dump();
+        EXPECT_NEAR(r["gemm_share"].get<double>(),
+                    r["gflops"].get<double>() / r["gemm_gflops"].get<double>(), 1e-12)
+            << r.dump();
         for (const auto* ratio : {"speedup_vs_dense", "speedup_vs_torch_mha"}) {
           EXPECT_TRUE(r[ratio].is_number()) << ratio << " " << r.dump();
         }
