@@ -1,5 +1,7 @@
 #include "models/attention/multi_head_attention.h"
 
+#include <cmath>
+
 namespace attnzoo {
 
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {
@@ -42,10 +44,21 @@ AttentionOutput MultiHeadAttentionImpl::forward(const torch::Tensor& x, const to
   auto q = split_heads(query(x), options.heads()).contiguous();
   auto k = split_heads(key(x), options.heads()).contiguous();
   auto v = split_heads(value(x), options.heads()).contiguous();
-  auto weights =
-      normalize_scores(score(q, k), key_padding_to_allowed(mask), options.normalization());
-  // Dropout of 0 would still copy the n^2 weights in training mode.
-  auto heads = torch::matmul(options.dropout() > 0 ? dropout(weights) : weights, v);
+  torch::Tensor weights, heads;
+  if (options.score() == Score::kDot) {
+    // The scores of every (example, head) as one batched GEMM of 3-D tensors: [B h, n, n].
+    const int64_t b = x.size(0), h = options.heads(), n = x.size(1), d = head_dim();
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    auto scores =
+        torch::bmm((q * scale).view({b * h, n, d}), k.view({b * h, n, d}).transpose(1, 2));
+    weights = normalize_scores(scores.view({b, h, n, n}), key_padding_to_allowed(mask),
+                               options.normalization());
+    auto used = options.dropout() > 0 ? dropout(weights) : weights;
+    heads = torch::bmm(used.view({b * h, n, n}), v.view({b * h, n, d})).view({b, h, n, d});
+  } else {
+    weights = normalize_scores(score(q, k), key_padding_to_allowed(mask), options.normalization());
+    heads = torch::matmul(options.dropout() > 0 ? dropout(weights) : weights, v);
+  }
   return {output(merge_heads(heads)), need_weights ? weights : torch::Tensor()};
 }
 
