@@ -467,7 +467,7 @@ TrainResult Trainer::fit(const BatchSource& all_train, const BatchSource& valida
   // Report the test metric of the selected (best validation) model, not of the last epoch.
   if (has_dir) {
     load_checkpoint(best_path, *model_);
-  } else if (rank == 0) {
+  } else if (rank == 0 && !best_state.empty()) {
     restore_module_state(*model_, best_state);
   }
   model_->to(options_.device);

@@ -1,5 +1,7 @@
 #include "models/attention/linear_attention.h"
 
+#include <array>
+
 #include <fmt/core.h>
 #include <torch/nn/functional/activation.h>
 
@@ -51,6 +53,15 @@ torch::Tensor causal_linear_attention(const torch::Tensor& fq, const torch::Tens
   return divide_rows(numerator, denominator).view({b, h, chunks * c, e}).narrow(2, 0, n);
 }
 
+// The layer's Q, K and V of x [B, n, d_model], heads split: [B, h, n, d] each.
+std::array<torch::Tensor, 3> project_heads(LinearAttentionImpl& layer, const torch::Tensor& x) {
+  const auto& o = layer.options;
+  TORCH_CHECK(x.dim() == 3 && x.size(2) == o.d_model(),
+              "LinearAttention expects input [batch, length, ", o.d_model(), "], got ", x.sizes());
+  return {split_heads(layer.query(x), o.heads()), split_heads(layer.key(x), o.heads()),
+          split_heads(layer.value(x), o.heads())};
+}
+
 }  // namespace
 
 torch::Tensor linear_feature_map(const torch::Tensor& x) {
@@ -88,8 +99,7 @@ std::pair<torch::Tensor, torch::Tensor> dense_linear_attention(const torch::Tens
   if (mask.defined())
     allowed = allowed & mask.view({mask.size(0), 1, 1, n});
   kernel = kernel.masked_fill(~allowed, 0.0);
-  auto sums = kernel.sum(-1);
-  auto weights = kernel / torch::where(sums > 0, sums, torch::ones_like(sums)).unsqueeze(-1);
+  auto weights = divide_rows(kernel, kernel.sum(-1));
   return {torch::matmul(weights, v), weights};
 }
 
@@ -101,12 +111,7 @@ LinearAttentionImpl::LinearAttentionImpl(const LinearAttentionOptions& o)
 
 AttentionOutput LinearAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
                                              bool need_weights) {
-  TORCH_CHECK(x.dim() == 3 && x.size(2) == options.d_model(),
-              "LinearAttention expects input [batch, length, ", options.d_model(), "], got ",
-              x.sizes());
-  auto q = split_heads(query(x), options.heads());
-  auto k = split_heads(key(x), options.heads());
-  auto v = split_heads(value(x), options.heads());
+  auto [q, k, v] = project_heads(*this, x);
   auto heads = linear_attention(q, k, v, mask, linear_options.causal(), linear_options.chunk());
   torch::Tensor weights;
   if (need_weights)
@@ -116,9 +121,7 @@ AttentionOutput LinearAttentionImpl::forward(const torch::Tensor& x, const torch
 
 AttentionOutput LinearAttentionImpl::dense_forward(const torch::Tensor& x,
                                                    const torch::Tensor& mask) {
-  auto q = split_heads(query(x), options.heads());
-  auto k = split_heads(key(x), options.heads());
-  auto v = split_heads(value(x), options.heads());
+  auto [q, k, v] = project_heads(*this, x);
   auto [heads, weights] = dense_linear_attention(q, k, v, mask, linear_options.causal());
   return {output(merge_heads(heads)), weights};
 }

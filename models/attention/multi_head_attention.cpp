@@ -1,7 +1,5 @@
 #include "models/attention/multi_head_attention.h"
 
-#include <cmath>
-
 namespace attnzoo {
 
 torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {
@@ -39,26 +37,19 @@ AttentionOutput MultiHeadAttentionImpl::forward(const torch::Tensor& x, const to
   TORCH_CHECK(x.dim() == 3 && x.size(2) == options.d_model(),
               "MultiHeadAttention expects input [batch, length, ", options.d_model(), "], got ",
               x.sizes());
-  // Heads as contiguous [B, h, n, d] tensors: the score and value products then run as plain
-  // batched GEMMs forward and backward, not through matmul's strided fallbacks.
+  // Heads as contiguous [B, h, n, d] tensors, and both products on their [B h, n, d] views: 3-D
+  // batched GEMMs, where 4-D matmul would copy the transposed keys into a batch on every call,
+  // forward and backward.
   auto q = split_heads(query(x), options.heads()).contiguous();
   auto k = split_heads(key(x), options.heads()).contiguous();
   auto v = split_heads(value(x), options.heads()).contiguous();
-  torch::Tensor weights, heads;
-  if (options.score() == Score::kDot) {
-    // The scores of every (example, head) as one batched GEMM of 3-D tensors: [B h, n, n].
-    const int64_t b = x.size(0), h = options.heads(), n = x.size(1), d = head_dim();
-    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-    auto scores =
-        torch::bmm((q * scale).view({b * h, n, d}), k.view({b * h, n, d}).transpose(1, 2));
-    weights = normalize_scores(scores.view({b, h, n, n}), key_padding_to_allowed(mask),
-                               options.normalization());
-    auto used = options.dropout() > 0 ? dropout(weights) : weights;
-    heads = torch::bmm(used.view({b * h, n, n}), v.view({b * h, n, d})).view({b, h, n, d});
-  } else {
-    weights = normalize_scores(score(q, k), key_padding_to_allowed(mask), options.normalization());
-    heads = torch::matmul(options.dropout() > 0 ? dropout(weights) : weights, v);
-  }
+  const int64_t b = x.size(0), h = options.heads(), n = x.size(1);
+  auto flat = [&](const torch::Tensor& t) { return t.reshape({b * h, n, t.size(-1)}); };
+  auto weights = normalize_scores(score(flat(q), flat(k)).view({b, h, n, n}),
+                                  key_padding_to_allowed(mask), options.normalization());
+  // Dropout of 0 would still copy the n^2 weights in training mode.
+  auto used = options.dropout() > 0 ? dropout(weights) : weights;
+  auto heads = torch::bmm(flat(used), flat(v)).view({b, h, n, head_dim()});
   return {output(merge_heads(heads)), need_weights ? weights : torch::Tensor()};
 }
 
