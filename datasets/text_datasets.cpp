@@ -320,14 +320,14 @@ Vocabulary build_vocabulary(const std::vector<RawExample>& train, const Tokenize
       ++counts[token];
   }
   std::vector<std::pair<std::string, int64_t>> kept;
-  std::unordered_map<std::string, int64_t> classes;  // of the rare words, with word_classes
+  std::vector<std::pair<std::string, int64_t>> rare;  // the words the classes are learned from
   for (auto& [token, count] : counts) {
     if (count >= o.min_frequency)
       kept.emplace_back(token, count);
     else if (o.word_classes)
-      classes[unknown_word_class(token)] += count;
+      rare.emplace_back(token, count);
   }
-  for (auto& [token, count] : classes) {
+  for (auto& [token, count] : build_word_classes(rare)) {
     if (counts.count(token) == 0)  // a literal "<unk:x>" in the text keeps its own entry
       kept.emplace_back(token, count);
   }
@@ -380,7 +380,7 @@ void check_classes(const TextDataOptions& o, const std::vector<RawExample>& trai
 int64_t token_id(const Vocabulary& vocabulary, const std::string& token, bool word_classes) {
   int64_t id = vocabulary.id(token);
   if (id == Vocabulary::kUnknown && word_classes)
-    id = vocabulary.id(unknown_word_class(token));  // kUnknown for a class never seen
+    id = word_class_id(vocabulary, token);  // kUnknown for a class never seen
   // A literal "<pad>" in the text must not become padding.
   return id == Vocabulary::kPad ? Vocabulary::kUnknown : id;
 }

@@ -608,34 +608,64 @@ TEST_F(TextDatasets, MinFrequencyAndUnknownWords) {
   EXPECT_THROW(load_text_task(options), std::invalid_argument);
 }
 
-TEST(WordClass, ShapeAndSuffix) {
-  EXPECT_EQ(unknown_word_class("rebuilding"), "<unk:x:ing>");
-  EXPECT_EQ(unknown_word_class("Rebuilding"), "<unk:Xx:ing>");
-  EXPECT_EQ(unknown_word_class("NATO"), "<unk:X>");
-  EXPECT_EQ(unknown_word_class("I"), "<unk:Xx>");  // one capital is not an acronym
-  EXPECT_EQ(unknown_word_class("1984"), "<unk:9>");
-  EXPECT_EQ(unknown_word_class("3.5"), "<unk:9>");
-  EXPECT_EQ(unknown_word_class("12/05/1999"), "<unk:9>");
-  EXPECT_EQ(unknown_word_class("B52"), "<unk:X9>");
-  EXPECT_EQ(unknown_word_class("well-known"), "<unk:x->");
-  EXPECT_EQ(unknown_word_class("well-dressed"), "<unk:x-:ed>");
-  EXPECT_EQ(unknown_word_class("?!"), "<unk:p>");
-  EXPECT_EQ(unknown_word_class("\xC3\xA9t\xC3\xA9"), "<unk:u>");  // non-ASCII letters
-  // The longest listed suffix wins, and at least two letters must come before it.
-  EXPECT_EQ(unknown_word_class("creations"), "<unk:x:ations>");
-  EXPECT_EQ(unknown_word_class("nations"), "<unk:x:s>");
-  EXPECT_EQ(unknown_word_class("quickly"), "<unk:x:ly>");
-  EXPECT_EQ(unknown_word_class("fly"), "<unk:x>");
-  EXPECT_EQ(unknown_word_class("is"), "<unk:x>");
-  EXPECT_TRUE(is_unknown_word_class(unknown_word_class("running")));
+TEST(WordClass, ShapeThenEverySuffixMostSpecificFirst) {
+  using Classes = std::vector<std::string>;
+  EXPECT_EQ(word_class_candidates("Rebuilding"),
+            (Classes{"<unk:Xx:ilding>", "<unk:Xx:lding>", "<unk:Xx:ding>", "<unk:Xx:ing>",
+                     "<unk:Xx:ng>", "<unk:Xx:g>", "<unk:Xx>"}));
+  // At most kMaxSuffix characters, and at least two characters before the suffix.
+  EXPECT_EQ(word_class_candidates("creations").front(), "<unk:x:ations>");
+  EXPECT_EQ(word_class_candidates("well-dressed").front(), "<unk:x-:ressed>");
+  EXPECT_EQ(word_class_candidates("fly"), (Classes{"<unk:x:y>", "<unk:x>"}));
+  EXPECT_EQ(word_class_candidates("is"), (Classes{"<unk:x>"}));
+  EXPECT_EQ(word_class_candidates("NATO"), (Classes{"<unk:X>"}));
+  EXPECT_EQ(word_class_candidates("I"), (Classes{"<unk:Xx>"}));  // one capital is not an acronym
+  EXPECT_EQ(word_class_candidates("1984"), (Classes{"<unk:9>"}));
+  EXPECT_EQ(word_class_candidates("3.5"), (Classes{"<unk:9>"}));
+  EXPECT_EQ(word_class_candidates("12/05/1999"), (Classes{"<unk:9>"}));
+  EXPECT_EQ(word_class_candidates("B52"), (Classes{"<unk:X9>"}));
+  EXPECT_EQ(word_class_candidates("well-known").back(), "<unk:x->");
+  EXPECT_EQ(word_class_candidates("?!"), (Classes{"<unk:p>"}));
+  EXPECT_EQ(word_class_candidates("\xC3\xA9t\xC3\xA9"), (Classes{"<unk:u>"}));  // non-ASCII
+  for (const auto& candidate : word_class_candidates("running"))
+    EXPECT_TRUE(is_unknown_word_class(candidate)) << candidate;
   EXPECT_FALSE(is_unknown_word_class("<unk>"));
   EXPECT_FALSE(is_unknown_word_class("running"));
 }
 
+TEST(WordClass, SuffixClassesAreLearnedFromEnoughRareWords) {
+  // Five rare words end in "ing" (kMinWordsPerSuffixClass), only three in "nging" and two in
+  // "king": each goes to "ing", its most specific class with enough words; "ng" and "g" have as
+  // many words but none reaches them, and "Oslo" keeps only its shape.
+  ASSERT_EQ(kMinWordsPerSuffixClass, 5);
+  auto classes = build_word_classes({{"walking", 1},
+                                     {"talking", 2},
+                                     {"singing", 1},
+                                     {"ringing", 1},
+                                     {"bringing", 1},
+                                     {"Oslo", 1}});
+  std::sort(classes.begin(), classes.end());
+  EXPECT_EQ(classes,
+            (std::vector<std::pair<std::string, int64_t>>{{"<unk:Xx>", 1}, {"<unk:x:ing>", 6}}));
+
+  // A word takes the most specific class the vocabulary holds; a vocabulary made with a fixed list
+  // of endings ("ations", "s") reads its words as it did.
+  Vocabulary vocabulary;
+  for (const char* token : {"<unk:x:ing>", "<unk:x>", "<unk:x:ations>", "<unk:x:s>"})
+    vocabulary.add(token);
+  EXPECT_EQ(word_class_id(vocabulary, "dancing"), vocabulary.id("<unk:x:ing>"));
+  EXPECT_EQ(word_class_id(vocabulary, "dance"), vocabulary.id("<unk:x>"));
+  EXPECT_EQ(word_class_id(vocabulary, "creations"), vocabulary.id("<unk:x:ations>"));
+  EXPECT_EQ(word_class_id(vocabulary, "nations"), vocabulary.id("<unk:x:s>"));
+  EXPECT_EQ(word_class_id(vocabulary, "NATO"), Vocabulary::kUnknown);
+}
+
 TEST_F(TextDatasets, WordClassesForRareAndUnseenWords) {
-  // "the" and "cat" are frequent; "walking" and "talking" are rare (once each), so training maps
+  // "the" and "cat" are frequent; five words in "ing" are rare (once each), so training maps
   // them to <unk:x:ing>; "Oslo" is rare too and becomes <unk:Xx>.
-  write("wc.pos", "the cat walking\nthe cat talking\nthe cat Oslo\n");
+  write("wc.pos",
+        "the cat walking\nthe cat talking\nthe cat singing\nthe cat ringing\nthe cat "
+        "bringing\nthe cat Oslo\n");
   write("wc.neg", "the cat\n");
   TextDataOptions options;
   options.kind = "text-lines";
@@ -652,7 +682,7 @@ TEST_F(TextDatasets, WordClassesForRareAndUnseenWords) {
             (std::vector<int64_t>{task.vocabulary.id("the"), task.vocabulary.id("cat"), ing}));
 
   // At evaluation, unseen words map to their class when training saw it, else to <unk>.
-  options.data = write("wc_eval.pos", "the singing NATO\n");
+  options.data = write("wc_eval.pos", "the dancing NATO\n");
   const TokenDataset examples =
       load_text_examples(options, task.vocabulary, task.label_names, false);
   ASSERT_EQ(examples.size(), 1);
@@ -663,7 +693,7 @@ TEST_F(TextDatasets, WordClassesForRareAndUnseenWords) {
   // tokens themselves and the special tokens have none.
   EXPECT_EQ(word_class_ids(task.vocabulary), (std::vector<int64_t>{0, 0, 0, 0, 0, 0}));
   Vocabulary with_class = task.vocabulary;
-  with_class.add("singing");
+  with_class.add("dancing");
   EXPECT_EQ(word_class_ids(with_class).back(), ing);
 
   // Without the option the same words are all <unk>.

@@ -1,7 +1,7 @@
 #include "datasets/text/word_class.h"
 
 #include <algorithm>
-#include <array>
+#include <unordered_map>
 
 namespace attnzoo {
 
@@ -19,14 +19,6 @@ bool is_digit(unsigned char c) {
 bool is_letter(unsigned char c) {
   return is_upper(c) || is_lower(c);
 }
-
-// Inflectional and derivational endings that mark a part of speech, longest first within each
-// shared ending so that the first match is the longest.
-constexpr std::array<const char*, 34> kSuffixes = {
-    "ations", "ation", "tion", "sion", "ments", "ment", "ness", "ities", "ity",
-    "ings",   "ing",   "ied",  "ed",   "ers",   "er",   "est",  "ably",  "ly",
-    "ies",    "able",  "ible", "ful",  "less",  "ous",  "ive",  "ical",  "al",
-    "ize",    "ise",   "ists", "ist",  "ism",   "'s",   "s"};
 
 std::string shape_of(const std::string& word) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(word.data());
@@ -72,24 +64,53 @@ std::string shape_of(const std::string& word) {
 
 }  // namespace
 
-std::string unknown_word_class(const std::string& word) {
+std::vector<std::string> word_class_candidates(const std::string& word) {
   const std::string shape = shape_of(word);
-  std::string suffix;
+  std::vector<std::string> candidates;
   if (shape == "x" || shape == "Xx" || shape == "x-" || shape == "Xx-") {
     std::string lower = word;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
       return is_upper(static_cast<unsigned char>(c)) ? static_cast<char>(c - 'A' + 'a') : c;
     });
-    for (const char* candidate : kSuffixes) {
-      const std::string s(candidate);
-      if (lower.size() >= s.size() + 2 &&
-          lower.compare(lower.size() - s.size(), s.size(), s) == 0) {
-        suffix = s;
+    // At least two characters stay before the suffix: "is" and "fly" say little by their ends.
+    const size_t longest = lower.size() < 3 ? 0 : std::min(kMaxSuffix, lower.size() - 2);
+    for (size_t length = longest; length >= 1; --length)
+      candidates.push_back("<unk:" + shape + ":" + lower.substr(lower.size() - length) + ">");
+  }
+  candidates.push_back("<unk:" + shape + ">");
+  return candidates;
+}
+
+int64_t word_class_id(const Vocabulary& vocabulary, const std::string& word) {
+  for (const auto& candidate : word_class_candidates(word)) {
+    const int64_t id = vocabulary.id(candidate);
+    if (id != Vocabulary::kUnknown)
+      return id;
+  }
+  return Vocabulary::kUnknown;
+}
+
+std::vector<std::pair<std::string, int64_t>> build_word_classes(
+    const std::vector<std::pair<std::string, int64_t>>& rare_words) {
+  std::unordered_map<std::string, int64_t> words_per_class;
+  for (const auto& entry : rare_words) {
+    for (const auto& candidate : word_class_candidates(entry.first))
+      ++words_per_class[candidate];
+  }
+  // Each rare word goes to its most specific kept class; a kept class that no word reaches
+  // (every word ending in it has a longer kept suffix) is left out, since nothing would train it.
+  std::unordered_map<std::string, int64_t> occurrences;
+  for (const auto& [word, count] : rare_words) {
+    const auto candidates = word_class_candidates(word);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const bool shape_only = i + 1 == candidates.size();
+      if (shape_only || words_per_class[candidates[i]] >= kMinWordsPerSuffixClass) {
+        occurrences[candidates[i]] += count;
         break;
       }
     }
   }
-  return "<unk:" + shape + (suffix.empty() ? "" : ":" + suffix) + ">";
+  return {occurrences.begin(), occurrences.end()};
 }
 
 std::vector<int64_t> word_class_ids(const Vocabulary& vocabulary) {
@@ -98,7 +119,7 @@ std::vector<int64_t> word_class_ids(const Vocabulary& vocabulary) {
     const std::string& token = vocabulary.token(id);
     if (is_unknown_word_class(token))
       continue;
-    const int64_t class_id = vocabulary.id(unknown_word_class(token));
+    const int64_t class_id = word_class_id(vocabulary, token);
     ids[static_cast<size_t>(id)] = class_id == Vocabulary::kUnknown ? 0 : class_id;
   }
   return ids;
