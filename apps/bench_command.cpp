@@ -11,14 +11,9 @@
 // dies (e.g. killed for memory) makes its case "failed"; a case whose estimated need exceeds the
 // available memory is "skipped" before it starts.
 
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -30,6 +25,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/child_process.h"
 #include "apps/command.h"
 #include "models/attention/linear_attention.h"
 #include "models/attention/multi_head_attention.h"
@@ -286,94 +282,30 @@ struct ChildResult {
   json output;
 };
 
-// Everything in `file` from its start.
-std::string read_all(std::FILE* file) {
-  std::string text;
-  std::rewind(file);
-  char buffer[4096];
-  for (size_t got; (got = std::fread(buffer, 1, sizeof buffer, file)) > 0;)
-    text.append(buffer, got);
-  return text;
-}
-
-// The last non-empty line of `text`, without the "attnzoo bench: error: " of main().
-std::string last_line(const std::string& text) {
-  std::string last;
-  std::stringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty())
-      last = line;
-  }
-  const std::string prefix = "attnzoo bench: error: ";
-  if (last.rfind(prefix, 0) == 0)
-    last.erase(0, prefix.size());
-  return last;
-}
-
 // Runs this executable with `args` (args[0] included) and waits for it. Its stdout is the result
 // (a JSON line); its stderr is kept aside and passed on, so that a failure's reason can be quoted.
 ChildResult run_child(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> errors(std::tmpfile(), std::fclose);
-  int fds[2];
-  if (!errors || pipe(fds) != 0)
-    return {false, std::string("pipe: ") + std::strerror(errno), {}};
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return {false, std::string("fork: ") + std::strerror(errno), {}};
-  }
-  if (pid == 0) {  // only async-signal-safe calls until exec
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fileno(errors.get()), STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execv("/proc/self/exe", argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string out;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t got = read(fds[0], buffer, sizeof buffer);
-    if (got > 0) {
-      out.append(buffer, static_cast<size_t>(got));
-    } else if (got < 0 && errno == EINTR) {
-      continue;
-    } else {
-      break;
-    }
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  const std::string messages = read_all(errors.get());
-  if (WIFSIGNALED(status)) {
-    const int signal = WTERMSIG(status);
-    return {false,
-            fmt::format("killed by signal {} ({}){}", signal, strsignal(signal),
-                        signal == SIGKILL ? ", probably for lack of memory" : ""),
-            {}};
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const std::string why = last_line(messages);
-    return {
-        false,
-        fmt::format("exited with status {}{}", WEXITSTATUS(status), why.empty() ? "" : ": " + why),
-        {}};
+  using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+  File out(std::tmpfile(), std::fclose);
+  File errors(std::tmpfile(), std::fclose);
+  if (!out || !errors)
+    return {false, std::string("tmpfile: ") + std::strerror(errno), {}};
+  const ChildExit ended = run_child_process(args, out.get(), errors.get());
+  const std::string messages = read_file_from_start(errors.get());
+  if (!ended.ok()) {
+    // main() prefixes its one-line errors; the reason is what follows.
+    std::string why = ended.started && ended.signal == 0 ? last_line(messages) : "";
+    const std::string prefix = "attnzoo bench: error: ";
+    if (why.rfind(prefix, 0) == 0)
+      why.erase(0, prefix.size());
+    return {false, ended.describe() + (why.empty() ? "" : ": " + why), {}};
   }
   if (!messages.empty())
     fmt::print(stderr, "\n{}", messages);  // e.g. LibTorch's warnings
+  const std::string text = read_file_from_start(out.get());
   // The result is the last line that is a JSON object.
   std::string result;
-  std::stringstream lines(out);
+  std::stringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     if (!line.empty() && line[0] == '{')
       result = line;

@@ -4,20 +4,18 @@
 // fraction. Finished runs (with final.json) are kept, so an interrupted comparison resumes.
 // scripts/plot_compare.py draws the plots from results.csv.
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/child_process.h"
 #include "apps/command.h"
 #include "apps/run_files.h"
 #include "datasets/text/text_file.h"
@@ -33,46 +31,20 @@ using json = nlohmann::json;
 namespace {
 
 // Runs `program` (by default this executable) with `args` (args[0] included), its output going
-// to `log`; the exit status (-1 when it could not run or was killed).
-int run_logged(const std::vector<std::string>& args, const fs::path& log,
-               const char* program = "/proc/self/exe") {
-  std::vector<char*> argv;
-  for (const auto& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0)
+// to `log`; true when it exited with status 0, else `reason` says how it ended and why.
+bool run_logged(const std::vector<std::string>& args, const fs::path& log, std::string* reason,
+                const char* program = kThisExecutable) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(log.c_str(), "w+"), std::fclose);
+  if (!file)
     throw std::runtime_error(log.string() + ": cannot write the run's log");
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(fd);
-    return -1;
+  const ChildExit ended = run_child_process(args, file.get(), file.get(), program);
+  if (ended.ok())
+    return true;
+  if (reason) {
+    const std::string why = ended.started ? last_line(read_file_from_start(file.get())) : "";
+    *reason = ended.describe() + (why.empty() ? "" : ": " + why);
   }
-  if (pid == 0) {  // only async-signal-safe calls until exec
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
-    execv(program, argv.data());
-    _exit(127);
-  }
-  close(fd);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// The last non-empty line of a file: a failed run's reason.
-std::string last_line(const fs::path& path) {
-  std::ifstream in(path);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.find_first_not_of(" \r") != std::string::npos)
-      last = line;
-  }
-  return last;
+  return false;
 }
 
 // Draws the comparison's plots with the embedded scripts/plot_compare.py under Debian's Python,
@@ -81,15 +53,17 @@ void write_plots(const fs::path& root) {
   const char* python = "/usr/bin/python3";
   const auto log = root / "plots.log";
   const auto by_hand = fmt::format("python3 scripts/plot_compare.py {}", root.string());
-  if (!fs::exists(python) || run_logged({"python3", "-c", "import matplotlib"}, log, python) != 0) {
+  if (!fs::exists(python) ||
+      !run_logged({"python3", "-c", "import matplotlib"}, log, nullptr, python)) {
     fmt::print(
         "plots: not drawn, Debian's python3-matplotlib is not installed (apt-get install "
         "python3-matplotlib, then {})\n",
         by_hand);
     return;
   }
-  if (run_logged({"python3", "-c", kPlotCompareScript, root.string()}, log, python) != 0) {
-    fmt::print(stderr, "plots: failed: {} [{}]\n", last_line(log), log.string());
+  std::string reason;
+  if (!run_logged({"python3", "-c", kPlotCompareScript, root.string()}, log, &reason, python)) {
+    fmt::print(stderr, "plots: failed: {} [{}]\n", reason, log.string());
     return;
   }
   std::string written;
@@ -308,7 +282,7 @@ int run_compare(const std::vector<std::string>& args) {
         std::fflush(stderr);
         if (!fs::exists(run / "final.json")) {
           fs::remove_all(run);  // an unfinished run starts over
-          std::vector<std::string> child = {"/proc/self/exe", "train", "--dataset", dataset};
+          std::vector<std::string> child = {kThisExecutable, "train", "--dataset", dataset};
           if (!data.empty())
             child.insert(child.end(), {"--data", data});
           child.insert(child.end(),
@@ -319,10 +293,10 @@ int run_compare(const std::vector<std::string>& args) {
           if (budget_minutes > 0)
             child.insert(child.end(), {"--max-minutes", fmt::format("{:g}", budget_minutes)});
           child.insert(child.end(), passed.begin(), passed.end());
-          const int status = run_logged(child, log);
-          if (status != 0 || !fs::exists(run / "final.json")) {
+          std::string reason;
+          if (!run_logged(child, log, &reason) || !fs::exists(run / "final.json")) {
             ++failed;
-            fmt::print(stderr, "FAILED (status {}): {} [{}]\n", status, last_line(log),
+            fmt::print(stderr, "FAILED ({}) [{}]\n", reason.empty() ? "no final.json" : reason,
                        log.string());
             continue;
           }

@@ -1,5 +1,6 @@
 // attnzoo: a zoo of self-attention variants. `attnzoo --help` lists the sub-commands.
 
+#include <cstdio>
 #include <exception>
 #include <new>
 #include <string>
@@ -25,6 +26,13 @@ void print_help() {
   }
 }
 
+// The one-line error of a failed command. What it printed to stdout comes first, so that in a
+// log holding both (`attnzoo compare`'s) the error is the last line.
+void print_error(const std::string& command, const std::string& message) {
+  std::fflush(stdout);
+  fmt::print(stderr, "attnzoo {}: error: {}\n", command, message);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,24 +52,23 @@ int main(int argc, char** argv) {
     try {
       return command.run({args.begin() + 1, args.end()});
     } catch (const attnzoo::cli::UsageError& e) {
-      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, e.what());
+      print_error(command.name, e.what());
       return 2;
     } catch (const boost::program_options::error& e) {
-      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, e.what());
+      print_error(command.name, e.what());
       return 2;
     } catch (const std::bad_alloc&) {
-      fmt::print(stderr,
-                 "attnzoo {}: error: out of memory (a size in the input larger than this "
-                 "machine's memory, or a model or batch too large for it)\n",
-                 command.name);
+      print_error(command.name,
+                  "out of memory (a size in the input larger than this machine's memory, or a "
+                  "model or batch too large for it)");
       return 1;
     } catch (const c10::Error& e) {
       // LibTorch's messages carry a C++ backtrace after the first line; the first is the reason.
       std::string what = e.what_without_backtrace();
-      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, what.substr(0, what.find('\n')));
+      print_error(command.name, what.substr(0, what.find('\n')));
       return 1;
     } catch (const std::exception& e) {
-      fmt::print(stderr, "attnzoo {}: error: {}\n", command.name, e.what());
+      print_error(command.name, e.what());
       return 1;
     }
   }

@@ -348,6 +348,9 @@ TEST(Cli, CompareTrainsEachVariantUnderOneBudgetAndResumes) {
   EXPECT_EQ(failing.status, 1) << failing.output;
   EXPECT_TRUE(contains(failing.output, "nonexistent (fraction 1, seed 0): FAILED"))
       << failing.output;
+  // The reason is the child's exit and the last line of its log.
+  EXPECT_TRUE(contains(failing.output, "FAILED (exited with status 1: attnzoo train: error: "))
+      << failing.output;
   EXPECT_TRUE(contains(read_text(dir / "bad" / "results.csv"), "\ncnn,1,")) << failing.output;
   auto own = attnzoo("compare --dataset listops --models cnn --seed 3 --out " + dir.string());
   EXPECT_EQ(own.status, 2);
