@@ -5,7 +5,7 @@
 //
 // The strided keys of a query are every stride-th position, spread over the whole sequence, so no
 // small block table holds them; the kernel instead regroups the positions by i mod stride, where
-// the strided part becomes a dense attention inside each group (see block_sparse_kernel.cpp).
+// the strided part becomes a dense attention inside each group (see block_sparse/layout.h).
 
 #include "models/attention/sparse_attention.h"
 
