@@ -14,8 +14,13 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "models/baselines/convolution_mixer.h"
+#include "models/graph_model.h"
 #include "models/registry.h"
+#include "models/torchscript/attention_script.h"
+#include "models/torchscript/graph_model_script.h"
 #include "models/torchscript/sequence_model_script.h"
+#include "models/torchscript/torchscript_file.h"
 #include "tests/test_util.h"
 
 namespace fs = std::filesystem;
@@ -259,6 +264,47 @@ TEST(SequenceExport, EveryVariantAndHeadMatchesTheModelInCppAndPython) {
 // The exported sparse variants keep the sparse computation: at 60,000 tokens a dense score
 // matrix of the two heads would take 28.8 GB, the exported layers need a few MB, and they still
 // equal the C++ model (whose kernel takes its fused path at this length).
+// Every file of models/torchscript/source/ is compiled by some export above (a file no layer
+// uses, or one that no longer compiles, fails here or there).
+TEST(SequenceExport, EveryTorchScriptFileIsCompiledByAnExport) {
+  const auto names = attnzoo::torchscript_file_names();
+  EXPECT_GE(names.size(), 14u);
+  torch::NoGradGuard no_grad;
+  auto unit = std::make_shared<torch::jit::CompilationUnit>();
+  for (const auto& variant : sequence_variants()) {
+    for (const auto score : {Score::kDot, Score::kAdditive}) {
+      auto config = small_config(variant);
+      if (variant != "linear")
+        config.score = score;
+      auto layer = make_attention(config);
+      layer->eval();
+      auto module = script_attention(*layer, "Layer", unit);
+      auto x = torch::randn({2, 7, config.d_model});
+      auto mask = torch::ones({2, 7}, torch::kBool);
+      EXPECT_LE(max_abs_diff(module.forward({x, mask}).toTensor(), layer->forward(x, mask).output),
+                1e-5)
+          << variant;
+    }
+  }
+  auto image = ConvolutionMixer(ConvolutionMixerOptions(8).grid_width(3).grid_offset(1));
+  image->eval();
+  auto module = script_attention(*image, "Image", unit);
+  auto x = torch::randn({2, 10, 8});
+  auto mask = torch::ones({2, 10}, torch::kBool);
+  EXPECT_LE(max_abs_diff(module.forward({x, mask}).toTensor(), image->forward(x, mask).output),
+            1e-5);
+  AttentionConfig gat;
+  gat.name = "gat";
+  gat.d_model = 8;
+  gat.heads = 2;
+  auto graph = GraphModel(GraphModelOptions(5, 3, gat));
+  graph->eval();
+  script_graph_model(*graph, {"a", "b", "c"});
+  const auto served = attnzoo::torchscript_files_served();
+  for (const auto& name : names)
+    EXPECT_TRUE(served.count(name)) << "models/torchscript/source/" << name << ".py";
+}
+
 TEST(SequenceExport, SparseVariantsStaySparseAtLongLengths) {
   const int64_t n = 60000;
   torch::NoGradGuard no_grad;

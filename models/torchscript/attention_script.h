@@ -1,12 +1,13 @@
 #pragma once
 // A trained sequence attention layer as a TorchScript module: its parameters registered by name
-// and forward(x: float [B, n, d], mask: bool [B, n]) -> [B, n, d] written in TorchScript source.
-// Sparse variants keep their sparse computation: the general path of block_sparse_kernel (block
-// table, strided groups, global tokens, one normalization over all of them) is written out in
-// TorchScript, and each variant's pattern comes from its own script_pattern(). A layer with its
-// own script_source() gets a module holding its parameters and buffers (query.weight as
-// query_weight), the attributes d_model, heads, relu and scale, and the helpers split, merge,
-// normalize, check, scaled, kernel_score and score; its source adds forward.
+// and forward(x: float [B, n, d], mask: bool [B, n]) -> [B, n, d] written in TorchScript source,
+// from the files in models/torchscript/source/ (common.py, the score's file, the forward of the
+// layer's kind). Sparse variants keep their sparse computation: the general path of
+// block_sparse_kernel (block table, strided groups, global tokens, one normalization over all of
+// them) is sparse_kernel.py, and each variant's pattern comes from its own script_pattern(). A
+// layer with its own script_source() gets a module holding its parameters and buffers
+// (query.weight as query_weight), the attributes d_model, heads, relu and scale, and the helpers
+// split, merge, normalize, check, scaled, kernel_score and score; its source adds forward.
 
 #include <memory>
 #include <string>

@@ -1,0 +1,4 @@
+# The output projection W^o of multi-head layers.
+
+def project(self, x: Tensor) -> Tensor:
+    return torch.linear(x, self.output_weight, self.output_bias)
