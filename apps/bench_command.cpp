@@ -27,15 +27,15 @@
 
 #include "apps/child_process.h"
 #include "apps/command.h"
+#include "bench/attention_cost.h"
+#include "bench/measure.h"
+#include "core/runtime.h"
 #include "models/attention/linear_attention.h"
 #include "models/attention/multi_head_attention.h"
 #include "models/attention/sparse_attention.h"
 #include "models/registry.h"
-#include "training/attention_cost.h"
 #include "training/checkpoint.h"
-#include "training/measure.h"
 #include "training/progress.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

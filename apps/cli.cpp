@@ -11,9 +11,9 @@
 #include "apps/run_files.h"
 #include "datasets/text/text_file.h"
 
+#include "core/runtime.h"
 #include "models/pooling.h"
 #include "models/positional_encoding.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

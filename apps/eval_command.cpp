@@ -10,8 +10,8 @@
 #include "apps/image_run.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
+#include "core/runtime.h"
 #include "training/checkpoint.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

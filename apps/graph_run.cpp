@@ -8,10 +8,10 @@
 #include "apps/launcher.h"
 #include "apps/run_files.h"
 #include "apps/train_flow.h"
+#include "core/runtime.h"
 #include "datasets/graph/split_file.h"
 #include "models/registry.h"
 #include "training/checkpoint.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

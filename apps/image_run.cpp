@@ -7,8 +7,8 @@
 
 #include "apps/run_files.h"
 #include "apps/train_flow.h"
+#include "core/runtime.h"
 #include "training/checkpoint.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

@@ -10,8 +10,8 @@
 #include <fmt/core.h>
 
 #include "apps/command.h"
-#include "models/compat.h"
-#include "training/runtime.h"
+#include "core/compat.h"
+#include "core/runtime.h"
 
 namespace {
 

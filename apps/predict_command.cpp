@@ -26,11 +26,11 @@
 #include "apps/run_files.h"
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
+#include "core/compat.h"
+#include "core/runtime.h"
 #include "datasets/text/text_file.h"
 #include "datasets/token_dataset.h"
-#include "models/compat.h"
 #include "training/archive_check.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

@@ -8,8 +8,8 @@
 #include "apps/positions.h"
 #include "apps/run_files.h"
 #include "apps/train_flow.h"
+#include "core/runtime.h"
 #include "training/checkpoint.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

@@ -16,9 +16,9 @@
 #include "apps/speech_run.h"
 #include "apps/text_run.h"
 #include "apps/train_flow.h"
+#include "core/runtime.h"
 #include "datasets/text/text_file.h"
 #include "datasets/text/word_class.h"
-#include "training/runtime.h"
 
 namespace attnzoo::cli {
 

@@ -30,7 +30,7 @@ struct Batch {
 /// of eight sizes per power of two (a multiple of 2^(floor(log2 n) - 3)), so at most an eighth
 /// more, but never past `split_longest`, the longest example of the split (which the model
 /// accepts), nor below `n`. With exact lengths every batch brings new tensor sizes, the blocks the
-/// allocator keeps for reuse (training/runtime.h) fit ever worse and the heap only grows (24 GB
+/// allocator keeps for reuse (core/runtime.h) fit ever worse and the heap only grows (24 GB
 /// after 5,000 ListOps steps of 500-2000 tokens); with these few sizes it stays at a step's peak.
 inline int64_t padded_batch_length(int64_t n, int64_t split_longest) {
   if (n <= 8)

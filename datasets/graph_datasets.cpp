@@ -10,12 +10,12 @@
 
 #include <fmt/core.h>
 
+#include "core/compat.h"
 #include "datasets/graph/node_table.h"
 #include "datasets/graph/split_file.h"
 #include "datasets/portable_random.h"
 #include "datasets/text/seeded_split.h"
 #include "datasets/text/text_file.h"
-#include "models/compat.h"
 
 namespace attnzoo {
 

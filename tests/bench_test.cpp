@@ -21,10 +21,10 @@
 #define STB_IMAGE_STATIC
 #include <stb/stb_image.h>
 
+#include "bench/attention_cost.h"
 #include "models/attention/sparse_attention.h"
 #include "models/registry.h"
 #include "tests/test_util.h"
-#include "training/attention_cost.h"
 
 namespace {
 

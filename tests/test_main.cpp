@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "training/runtime.h"
+#include "core/runtime.h"
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);

@@ -6,7 +6,7 @@
 #include <fmt/core.h>
 #include <torch/torch.h>
 
-#include "models/compat.h"
+#include "core/compat.h"
 
 #if ATTNZOO_HAVE_C10D
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>

@@ -18,8 +18,8 @@
 #include <torch/optim/adamw.h>
 #include <nlohmann/json.hpp>
 
+#include "core/compat.h"
 #include "datasets/portable_random.h"
-#include "models/compat.h"
 #include "training/batching.h"
 #include "training/checkpoint.h"
 #include "training/distributed.h"

@@ -5,7 +5,7 @@
 
 #include <torch/autograd.h>
 
-#include "models/compat.h"
+#include "core/compat.h"
 
 namespace attnzoo {
 

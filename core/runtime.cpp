@@ -1,4 +1,4 @@
-#include "training/runtime.h"
+#include "core/runtime.h"
 
 #include <algorithm>
 #include <cstdlib>

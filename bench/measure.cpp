@@ -1,4 +1,4 @@
-#include "training/measure.h"
+#include "bench/measure.h"
 
 #include <malloc.h>
 

@@ -1,4 +1,4 @@
-#include "training/attention_cost.h"
+#include "bench/attention_cost.h"
 
 #include <algorithm>
 
