@@ -92,20 +92,24 @@ int64_t word_class_id(const Vocabulary& vocabulary, const std::string& word) {
 
 std::vector<std::pair<std::string, int64_t>> build_word_classes(
     const std::vector<std::pair<std::string, int64_t>>& rare_words) {
+  // Each word's candidates, computed once: counted here, looked up below.
+  std::vector<std::vector<std::string>> candidates;
+  candidates.reserve(rare_words.size());
   std::unordered_map<std::string, int64_t> words_per_class;
   for (const auto& entry : rare_words) {
-    for (const auto& candidate : word_class_candidates(entry.first))
+    candidates.push_back(word_class_candidates(entry.first));
+    for (const auto& candidate : candidates.back())
       ++words_per_class[candidate];
   }
   // Each rare word goes to its most specific kept class; a kept class that no word reaches
   // (every word ending in it has a longer kept suffix) is left out, since nothing would train it.
   std::unordered_map<std::string, int64_t> occurrences;
-  for (const auto& [word, count] : rare_words) {
-    const auto candidates = word_class_candidates(word);
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      const bool shape_only = i + 1 == candidates.size();
-      if (shape_only || words_per_class[candidates[i]] >= kMinWordsPerSuffixClass) {
-        occurrences[candidates[i]] += count;
+  for (size_t w = 0; w < rare_words.size(); ++w) {
+    const auto& own = candidates[w];
+    for (size_t i = 0; i < own.size(); ++i) {
+      const bool shape_only = i + 1 == own.size();
+      if (shape_only || words_per_class[own[i]] >= kMinWordsPerSuffixClass) {
+        occurrences[own[i]] += rare_words[w].second;
         break;
       }
     }
